@@ -1,0 +1,1 @@
+"""Logging, request logging and (later) metrics and tracing."""

@@ -1,0 +1,7 @@
+"""Accounts.
+
+Owns: users, credentials, JWT issue and refresh.
+Public: api: look up a customer.
+Publishes: CustomerRegistered.
+Consumes: nothing.
+"""

@@ -1,0 +1,1 @@
+"""PUBLIC: the accounts module's typed functions and the DTOs they take and return."""

@@ -1,0 +1,7 @@
+from app.kernel.modules import ModuleConfig
+
+
+class AccountsConfig(ModuleConfig):
+    name = "modules.accounts"
+    label = "accounts"
+    verbose_name = "Accounts"

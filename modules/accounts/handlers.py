@@ -1,0 +1,3 @@
+"""The accounts module's subscription table, applied by its AppConfig."""
+
+SUBSCRIPTIONS = ()

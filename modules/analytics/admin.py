@@ -1,0 +1,1 @@
+"""Admin for the analytics module's models."""

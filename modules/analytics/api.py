@@ -1,0 +1,1 @@
+"""PUBLIC: the analytics module's typed functions and the DTOs they take and return."""

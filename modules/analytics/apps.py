@@ -1,0 +1,7 @@
+from app.kernel.modules import ModuleConfig
+
+
+class AnalyticsConfig(ModuleConfig):
+    name = "modules.analytics"
+    label = "analytics"
+    verbose_name = "Analytics"

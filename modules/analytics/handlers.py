@@ -1,0 +1,3 @@
+"""The analytics module's subscription table, applied by its AppConfig."""
+
+SUBSCRIPTIONS = ()

@@ -1,0 +1,1 @@
+"""The analytics module's tables; nobody else reads or writes them."""

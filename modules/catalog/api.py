@@ -1,0 +1,1 @@
+"""PUBLIC: the catalog module's typed functions and the DTOs they take and return."""

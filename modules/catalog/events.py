@@ -1,0 +1,1 @@
+"""PUBLIC: the events the catalog module publishes."""

@@ -1,0 +1,3 @@
+"""The catalog module's subscription table, applied by its AppConfig."""
+
+SUBSCRIPTIONS = ()

@@ -1,0 +1,1 @@
+"""The catalog module's tables; nobody else reads or writes them."""

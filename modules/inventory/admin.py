@@ -1,0 +1,1 @@
+"""Admin for the inventory module's models."""

@@ -1,0 +1,1 @@
+"""PUBLIC: the inventory module's typed functions and the DTOs they take and return."""

@@ -1,0 +1,3 @@
+"""The inventory module's subscription table, applied by its AppConfig."""
+
+SUBSCRIPTIONS = ()

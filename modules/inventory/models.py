@@ -1,0 +1,1 @@
+"""The inventory module's tables; nobody else reads or writes them."""

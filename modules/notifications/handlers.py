@@ -1,0 +1,3 @@
+"""The notifications module's subscription table, applied by its AppConfig."""
+
+SUBSCRIPTIONS = ()

@@ -1,0 +1,1 @@
+"""The notifications module's tables; nobody else reads or writes them."""

@@ -1,0 +1,1 @@
+"""Admin for the orders module's models."""

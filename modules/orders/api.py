@@ -1,0 +1,1 @@
+"""PUBLIC: the orders module's typed functions and the DTOs they take and return."""

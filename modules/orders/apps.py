@@ -1,0 +1,7 @@
+from app.kernel.modules import ModuleConfig
+
+
+class OrdersConfig(ModuleConfig):
+    name = "modules.orders"
+    label = "orders"
+    verbose_name = "Orders"

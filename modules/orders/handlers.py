@@ -1,0 +1,3 @@
+"""The orders module's subscription table, applied by its AppConfig."""
+
+SUBSCRIPTIONS = ()

@@ -1,0 +1,1 @@
+"""HTTP adapter of the orders module: views parse input, call one service, render output."""

@@ -1,0 +1,1 @@
+"""The orders module's tables; nobody else reads or writes them."""

@@ -1,0 +1,1 @@
+"""Admin for the payments module's models."""

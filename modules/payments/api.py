@@ -1,0 +1,1 @@
+"""PUBLIC: the payments module's typed functions and the DTOs they take and return."""

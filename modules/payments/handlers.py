@@ -1,0 +1,3 @@
+"""The payments module's subscription table, applied by its AppConfig."""
+
+SUBSCRIPTIONS = ()

@@ -1,0 +1,1 @@
+"""The payments module's tables; nobody else reads or writes them."""

@@ -1,0 +1,39 @@
+"""Test-wide set-up: services a test needs are declared with markers.
+
+``@pytest.mark.postgres`` and ``@pytest.mark.redis`` tests skip, saying why, when the
+service is not configured, and fail instead when ``CI=true`` or ``SEAMS_REQUIRE_SERVICES=1``.
+"""
+
+import os
+
+import pytest
+import redis
+from django.conf import settings
+
+REQUIRE_SERVICES = os.environ.get("CI") == "true" or os.environ.get("SEAMS_REQUIRE_SERVICES") == "1"
+
+
+def _missing_service(marker: str) -> str | None:
+    if (
+        marker == "postgres"
+        and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"
+    ):
+        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    if marker == "redis":
+        if not settings.REDIS_URL:
+            return "needs Redis: set REDIS_URL=redis://..."
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+        except redis.RedisError as exc:
+            return f"Redis at REDIS_URL does not answer: {exc}"
+    return None
+
+
+def pytest_runtest_setup(item):
+    for marker in ("postgres", "redis"):
+        if marker in item.keywords and (reason := _missing_service(marker)):
+            if REQUIRE_SERVICES:
+                pytest.fail(
+                    f"{reason} (required: CI=true or SEAMS_REQUIRE_SERVICES=1)", pytrace=False
+                )
+            pytest.skip(reason)
