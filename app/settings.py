@@ -159,12 +159,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "app.kernel.http.pagination.Pagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=20),
+    "EXCEPTION_HANDLER": "app.kernel.http.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "app.kernel.http.throttles.AnonymousRateThrottle",
+        "app.kernel.http.throttles.CustomerRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="300/min"),
@@ -172,6 +173,7 @@ REST_FRAMEWORK = {
         "auth": env.str("THROTTLE_AUTH", default="30/min"),
     },
 }
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),

@@ -15,6 +15,12 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
 
+# Errors outside DRF views (unknown URLs, CSRF, unhandled exceptions) as problem+json too.
+handler400 = "app.kernel.http.problems.bad_request"
+handler403 = "app.kernel.http.problems.permission_denied"
+handler404 = "app.kernel.http.problems.not_found"
+handler500 = "app.kernel.http.problems.server_error"
+
 urlpatterns += [
     path(f"api/v1/{package.rsplit('.', 1)[1]}/", include(f"{package}.http.urls"))
     for package in settings.SEAMS_MODULES

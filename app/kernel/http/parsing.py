@@ -1,0 +1,71 @@
+"""Request-parsing helpers shared by every module's views.
+
+- :class:`StrictSerializer` (or :class:`StrictFieldsMixin` for a ``ModelSerializer``):
+  input must be a JSON object with only the declared fields; an unknown field
+  is a 400 (``errors: {"<name>": ["Unknown field."]}``).
+  Use it for write endpoints so a typo (``quantiy``) is not silently ignored.
+- :func:`customer_id`: the authenticated customer's id as an ``int`` (simplejwt's stateless
+  ``TokenUser`` carries it as a string claim).
+- :func:`validated`: run a serializer over ``data`` and return ``validated_data`` (raises the
+  ``ValidationError`` that becomes a 400 problem).
+- The ``id`` path converter: ``path("things/<id:pk>/", ...)`` matches 1-18 digits, so an id
+  beyond a 64-bit integer is a 404 instead of a database overflow (500). Importing this module
+  registers it; a module's ``http/urls.py`` does ``from app.kernel.http import parsing  # noqa``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import register_converter
+from rest_framework import serializers
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.request import Request
+
+UNKNOWN_FIELD = "Unknown field."
+
+
+class StrictFieldsMixin:
+    """Mix into any serializer: input fields it does not declare (or declares read-only)
+    are a validation error."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(str(key) for key in data if key not in writable)
+            if unknown:
+                raise serializers.ValidationError({key: [UNKNOWN_FIELD] for key in unknown})
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A ``Serializer`` that rejects unknown fields."""
+
+
+def validated(serializer_class: type[serializers.Serializer], data: Any, **kwargs: Any) -> Any:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def customer_id(request: Request) -> int:
+    """The calling customer's id (``int``), from the access token's ``user_id`` claim."""
+    user = request.user
+    if not (user and user.is_authenticated):
+        raise NotAuthenticated()
+    return int(user.pk)
+
+
+class IdConverter:
+    """Positive 64-bit ids: at most 18 digits, so every match fits a bigint."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")

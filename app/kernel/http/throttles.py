@@ -1,0 +1,49 @@
+"""Throttle classes: 429 with ``Retry-After`` (DRF adds the header), counted in the cache.
+
+Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (env ``THROTTLE_USER``,
+``THROTTLE_ANON``, ``THROTTLE_AUTH``) and are read at request time, so a settings override
+takes effect without re-importing. Counters live in Django's default cache: Redis when
+``REDIS_URL`` is set, hence shared by every gunicorn worker and host.
+
+- :class:`CustomerRateThrottle` (scope ``user``): per authenticated customer id.
+- :class:`AnonymousRateThrottle` (scope ``anon``): per client address, anonymous requests.
+- :class:`AuthRateThrottle` (scope ``auth``): per client address on register/login/refresh,
+  whoever is calling; tighter, to slow credential stuffing.
+
+DRF documents throttling as a fairness control, not a security boundary.
+"""
+
+from __future__ import annotations
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class _SettingsRateThrottle(SimpleRateThrottle):
+    def get_rate(self) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class CustomerRateThrottle(_SettingsRateThrottle):
+    scope = "user"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class AnonymousRateThrottle(_SettingsRateThrottle):
+    scope = "anon"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if request.user and request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class AuthRateThrottle(_SettingsRateThrottle):
+    scope = "auth"
+
+    def get_cache_key(self, request, view) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
