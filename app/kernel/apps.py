@@ -7,3 +7,11 @@ class KernelConfig(AppConfig):
     name = "app.kernel"
     label = "kernel"
     verbose_name = "Seams kernel"
+
+    def ready(self) -> None:
+        # Boundaries: the seams.E0xx system checks and the data-ownership guard on every
+        # database connection (see app/kernel/boundaries/).
+        from app.kernel.boundaries import checks, guard
+
+        checks.register()
+        guard.install_everywhere()

@@ -1,7 +1,26 @@
 """Which module is running now: explicit attribution set at module entry points.
 
-Entry points (views, event handlers, tasks, api functions) enter ``acting_as(name)``;
-the data-ownership guard reads ``current_module()`` to decide whose tables SQL may touch.
+The data-ownership guard (:mod:`app.kernel.boundaries.guard`) reads :func:`current_module` to
+decide whose tables SQL may touch. Attribution is explicit and cheap (a ``ContextVar``), never
+stack inspection. Every entry point into a module's code enters ``acting_as(module)``:
+
+- api functions: decorate every public function in ``api.py`` with ``@module_api``;
+- HTTP views: ``app.kernel.boundaries.middleware.ModuleAttributionMiddleware`` attributes a
+  request to the module whose package defines the resolved view;
+- event handlers: the bus runs each handler inside ``acting_as(<subscriber>)``;
+- Celery tasks: declare a module's tasks with ``@module_task`` (instead of ``@shared_task``)::
+
+      from app.kernel.ownership import module_task
+
+      @module_task                                   # name "notifications.notification_send"
+      def notification_send(notification_id: int) -> None: ...
+
+      @module_task(bind=True, max_retries=5)         # any shared_task option
+      def saga_timeout(self, order_id: int) -> None: ...
+
+  The task's default name is ``"<module>.<function>"`` and its default queue the module's
+  manifest ``queue``; both can be overridden with ``name=``/``queue=``.
+- anything else (management commands, scripts, tests): ``with acting_as("orders"): ...``.
 """
 
 from __future__ import annotations
@@ -10,22 +29,28 @@ import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-from app.kernel.modules import module_of
+from celery import shared_task
+
+from app.kernel.modules import manifests, module_of
 
 _current: ContextVar[str | None] = ContextVar("seams_current_module", default=None)
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
+MODULE_API_MARKER = "__seams_module_api__"
+
 
 def current_module() -> str | None:
+    """The module whose code is running, or ``None`` outside any module (kernel, admin)."""
     return _current.get()
 
 
 @contextmanager
 def acting_as(module: str | None) -> Iterator[None]:
+    """Run the block as ``module`` (``None``: as no module); nests and restores."""
     token = _current.set(module)
     try:
         yield
@@ -39,7 +64,43 @@ def module_api(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        with acting_as(owner):
+        token = _current.set(owner)
+        try:
             return func(*args, **kwargs)
+        finally:
+            _current.reset(token)
 
+    setattr(call, MODULE_API_MARKER, owner)
     return call
+
+
+def is_module_api(obj: object) -> bool:
+    return getattr(obj, MODULE_API_MARKER, None) is not None
+
+
+def module_task(func: Callable[..., Any] | None = None, /, **options: Any) -> Any:
+    """``shared_task`` for a module's ``tasks.py``: the task body runs as its module.
+
+    Usable bare (``@module_task``) or with Celery task options (``@module_task(bind=True)``).
+    """
+
+    def decorate(body: Callable[..., Any]) -> Any:
+        owner = module_of(body.__module__)
+        if owner is None:
+            raise TypeError(f"@module_task is for tasks in modules.<name>; got {body.__module__}")
+
+        @functools.wraps(body)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            token = _current.set(owner)
+            try:
+                return body(*args, **kwargs)
+            finally:
+                _current.reset(token)
+
+        options.setdefault("name", f"{owner}.{body.__name__}")
+        found = manifests().get(owner)
+        if found is not None:
+            options.setdefault("queue", found.queue)
+        return shared_task(**options)(run)
+
+    return decorate(func) if func is not None else decorate

@@ -1,0 +1,128 @@
+"""The runtime data-ownership guard: a module's code touches only its own tables.
+
+Installed on every database connection (``connection_created``) as an execute wrapper. While
+a module's code runs (``current_module()`` is set by the entry points, see
+:mod:`app.kernel.ownership`), every SQL statement, ORM-generated or raw, is scanned for the
+names of tables owned by another module; such a statement is refused before it reaches the
+database (mode ``raise``), logged (``log``), or let through unchecked (``off``), per
+``settings.SEAMS_OWNERSHIP_GUARD``.
+
+Cost: nothing outside a module (``current_module()`` is ``None``); inside, one ``ContextVar``
+read, one settings read and a cached scan per distinct SQL string (``bench/guard.py``).
+
+The scan matches every identifier in the statement (quoted or not) against the table map:
+stricter than parsing ``FROM``/``JOIN`` clauses (it also catches comma joins, subqueries,
+CTEs, ``TRUNCATE``), at the price that a column or alias spelled exactly like another
+module's table would be refused. Table names carry their app label prefix, so that does not
+happen by accident.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.db import connections
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+
+from app.kernel.boundaries.owners import table_owners
+from app.kernel.ownership import _current
+
+logger = logging.getLogger("seams.boundaries")
+
+MODES = ("raise", "log", "off")
+
+# identifiers: "quoted", `quoted`, [quoted] or bare words; schema-qualified names yield both.
+_IDENTIFIER = re.compile(r'"([^"]+)"|`([^`]+)`|\[([^\]]+)\]|([A-Za-z_][A-Za-z0-9_$]*)')
+
+
+class DataOwnershipViolation(Exception):
+    """SQL run on behalf of one module touched a table another module owns."""
+
+    def __init__(self, module: str, table: str, owner: str, sql: str) -> None:
+        self.module, self.table, self.owner, self.sql = module, table, owner, sql
+        super().__init__(
+            f"module {module!r} touched table {table!r} owned by module {owner!r} "
+            f"(rule: a module reads and writes only its own tables). Fix: call "
+            f"{owner}'s api (modules.{owner}.api) or react to its events instead of "
+            f"querying its table. SQL: {sql[:200]}"
+        )
+
+
+@lru_cache(maxsize=8192)
+def tables_in(sql: str) -> frozenset[str]:
+    """Every identifier in ``sql`` that names a module-owned table (lower-cased)."""
+    owners = table_owners()
+    found = set()
+    for match in _IDENTIFIER.finditer(sql):
+        name = next(group for group in match.groups() if group is not None).lower()
+        if name in owners:
+            found.add(name)
+    return frozenset(found)
+
+
+def foreign_tables(module: str, sql: str) -> list[tuple[str, str]]:
+    """``(table, owner)`` pairs in ``sql`` that belong to a module other than ``module``."""
+    owners = table_owners()
+    return sorted((table, owners[table]) for table in tables_in(sql) if owners[table] != module)
+
+
+def guard_mode() -> str:
+    mode = getattr(settings, "SEAMS_OWNERSHIP_GUARD", "raise")
+    if mode not in MODES:
+        raise ImproperlyConfigured(f"SEAMS_OWNERSHIP_GUARD must be one of {MODES}, not {mode!r}")
+    return mode
+
+
+def ownership_guard(
+    execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+) -> Any:
+    """Execute wrapper: refuse or log SQL touching another module's tables."""
+    module = _current.get()
+    if module is None:
+        return execute(sql, params, many, context)
+    mode = guard_mode()
+    if mode != "off" and isinstance(sql, str):
+        violations = foreign_tables(module, sql)
+        if violations:
+            table, owner = violations[0]
+            error = DataOwnershipViolation(module, table, owner, sql)
+            if mode == "raise":
+                raise error
+            logger.warning(
+                "data ownership violation: %s",
+                error,
+                extra={"module": module, "table": table, "owner": owner},
+            )
+    return execute(sql, params, many, context)
+
+
+def install(connection: Any) -> None:
+    """Add the guard to ``connection``'s execute wrappers (once)."""
+    if ownership_guard not in connection.execute_wrappers:
+        connection.execute_wrappers.append(ownership_guard)
+
+
+@receiver(connection_created, dispatch_uid="seams.boundaries.guard")
+def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
+    install(connection)
+
+
+@receiver(setting_changed, dispatch_uid="seams.boundaries.guard.settings")
+def _on_setting_changed(setting: str, **kwargs: Any) -> None:
+    if setting in {"INSTALLED_APPS", "SEAMS_MODULES"}:
+        table_owners.cache_clear()
+        tables_in.cache_clear()
+
+
+def install_everywhere() -> None:
+    """Guard connections already open; ``connection_created`` covers the ones to come."""
+    for connection in connections.all(initialized_only=True):
+        install(connection)

@@ -1,0 +1,68 @@
+"""``manage.py modules``: the modules, their dependencies and public surface; the generated
+boundary files.
+
+    python manage.py modules                       # list (text)
+    python manage.py modules --format mermaid      # the module graph
+    python manage.py modules --format markdown     # what docs/modules.md holds
+    python manage.py modules contracts             # importlinter.ini as generated
+    python manage.py modules contracts --write     # rewrite importlinter.ini
+    python manage.py modules docs --write          # rewrite docs/modules.md
+    python manage.py modules contracts --check     # exit 1 when the file is stale (CI)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from app.kernel.boundaries import describe
+from app.kernel.modules import manifests
+
+
+class Command(BaseCommand):
+    help = "List modules (dependencies, api, events, tables) or write the generated files."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "action",
+            nargs="?",
+            default="list",
+            choices=("list", "contracts", "docs"),
+            help="list (default), contracts (importlinter.ini), docs (docs/modules.md)",
+        )
+        parser.add_argument(
+            "--format", default="text", choices=("text", "mermaid", "markdown"), help="for list"
+        )
+        parser.add_argument("--write", action="store_true", help="rewrite the generated file")
+        parser.add_argument(
+            "--check", action="store_true", help="fail when the generated file is stale"
+        )
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        if action == "list":
+            fmt = options["format"]
+            if fmt == "mermaid":
+                self.stdout.write(describe.mermaid(manifests()), ending="")
+            elif fmt == "markdown":
+                self.stdout.write(describe.docs_text(), ending="")
+            else:
+                self.stdout.write(describe.text(describe.canvases()), ending="")
+            return
+        relative, produce = describe.GENERATED[action]
+        path = describe.repo_root() / relative
+        wanted = produce()
+        if options["check"]:
+            current = path.read_text(encoding="utf-8") if path.exists() else ""
+            if current != wanted:
+                raise CommandError(
+                    f"{relative} is stale: regenerate it with "
+                    f"`python manage.py modules {action} --write`"
+                )
+            self.stdout.write(f"{relative} is up to date")
+        elif options["write"]:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(wanted, encoding="utf-8")
+            self.stdout.write(f"wrote {relative}")
+        else:
+            self.stdout.write(wanted, ending="")
