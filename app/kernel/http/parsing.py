@@ -4,6 +4,8 @@
   input must be a JSON object with only the declared fields; an unknown field
   is a 400 (``errors: {"<name>": ["Unknown field."]}``).
   Use it for write endpoints so a typo (``quantiy``) is not silently ignored.
+- ``StrictCharField``, ``StrictRegexField``, ``StrictIntegerField``, ``StrictBooleanField``:
+  no type coercion (``12`` is not a string, ``"5"`` is not an integer, ``"yes"`` not a bool).
 - :func:`customer_id`: the authenticated customer's id as an ``int`` (simplejwt's stateless
   ``TokenUser`` carries it as a string claim).
 - :func:`validated`: run a serializer over ``data`` and return ``validated_data`` (raises the
@@ -69,3 +71,45 @@ class IdConverter:
 
 
 register_converter(IdConverter, "id")
+
+
+class StrictCharField(serializers.CharField):
+    """A string field that refuses numbers and booleans instead of coercing them."""
+
+    default_error_messages = {"not_a_string": "Must be a string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class StrictRegexField(serializers.RegexField):
+    default_error_messages = {"not_a_string": "Must be a string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer: refuses strings, floats and booleans (``"5"``, ``5.5``, ``true``)."""
+
+    default_error_messages = {"not_an_integer": "Must be a JSON integer."}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("not_an_integer")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON boolean only (``true``/``false``), not ``"yes"`` or ``1``."""
+
+    default_error_messages = {"not_a_boolean": "Must be a JSON boolean."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("not_a_boolean")
+        return data
