@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "app.kernel",
+    "app.kernel.idempotency",
     *SEAMS_MODULES,
 ]
 
