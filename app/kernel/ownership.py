@@ -18,8 +18,9 @@ stack inspection. Every entry point into a module's code enters ``acting_as(modu
       @module_task(bind=True, max_retries=5)         # any shared_task option
       def saga_timeout(self, order_id: int) -> None: ...
 
-  The task's default name is ``"<module>.<function>"`` and its default queue the module's
-  manifest ``queue``; both can be overridden with ``name=``/``queue=``.
+  The task's default name is ``"<module>.<function>"`` (override with ``name=``); Celery's
+  ``task_routes`` (built from the manifests in ``app/celery.py``) send it to the module's
+  queue, not a task attribute (deprecated in Celery 5).
 - anything else (management commands, scripts, tests): ``with acting_as("orders"): ...``.
 """
 
@@ -33,7 +34,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from celery import shared_task
 
-from app.kernel.modules import manifests, module_of
+from app.kernel.modules import module_of
 
 _current: ContextVar[str | None] = ContextVar("seams_current_module", default=None)
 
@@ -98,9 +99,6 @@ def module_task(func: Callable[..., Any] | None = None, /, **options: Any) -> An
                 _current.reset(token)
 
         options.setdefault("name", f"{owner}.{body.__name__}")
-        found = manifests().get(owner)
-        if found is not None:
-            options.setdefault("queue", found.queue)
         return shared_task(**options)(run)
 
     return decorate(func) if func is not None else decorate

@@ -99,7 +99,7 @@ def ownership_guard(
             logger.warning(
                 "data ownership violation: %s",
                 error,
-                extra={"module": module, "table": table, "owner": owner},
+                extra={"acting_module": module, "table": table, "table_owner": owner},
             )
     return execute(sql, params, many, context)
 
