@@ -5,6 +5,7 @@ Development defaults need nothing: SQLite, DEBUG on, events delivered in process
 and turns on the HTTPS headers that ``manage.py check --deploy`` asks for.
 """
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "app.kernel",
+    "app.kernel.events",
     "app.kernel.idempotency",
     *SEAMS_MODULES,
 ]
@@ -132,23 +134,64 @@ SEAMS_MAX_TOP_UP = env.str("SEAMS_MAX_TOP_UP", default="1000.00")
 
 # ---------------------------------------------------------------------------
 # Events and Celery: in process without Redis, through Celery queues with it
+# (docs/events.md; queues, routes and the beat schedule come from the manifests in app/celery.py)
 # ---------------------------------------------------------------------------
+# Under pytest, events are delivered in process and drained right after each commit, so tests
+# behave the same with or without REDIS_URL (app.kernel.events.testing.drain() otherwise).
+TESTING = "pytest" in sys.modules
 SEAMS_EVENT_TRANSPORT = env.str(
-    "SEAMS_EVENT_TRANSPORT", default="celery" if REDIS_URL else "embedded"
+    "SEAMS_EVENT_TRANSPORT", default="celery" if REDIS_URL and not TESTING else "embedded"
+)
+SEAMS_EVENTS_EMBEDDED_DISPATCH = env.str(
+    "SEAMS_EVENTS_EMBEDDED_DISPATCH", default="inline" if TESTING else "thread"
+)
+SEAMS_EVENTS_MAX_ATTEMPTS = env.int("SEAMS_EVENTS_MAX_ATTEMPTS", default=5)
+SEAMS_EVENTS_RETRY_BASE_SECONDS = env.float("SEAMS_EVENTS_RETRY_BASE_SECONDS", default=1.0)
+SEAMS_EVENTS_RETRY_MAX_SECONDS = env.float("SEAMS_EVENTS_RETRY_MAX_SECONDS", default=300.0)
+SEAMS_EVENTS_AFTER_COMMIT_GRACE_SECONDS = env.float(
+    "SEAMS_EVENTS_AFTER_COMMIT_GRACE_SECONDS", default=30.0
+)
+SEAMS_EVENTS_SWEEP_SECONDS = env.float("SEAMS_EVENTS_SWEEP_SECONDS", default=1.0)
+SEAMS_EVENTS_RELAY_BATCH = env.int("SEAMS_EVENTS_RELAY_BATCH", default=500)
+SEAMS_EVENTS_RETENTION_DAYS = env.int("SEAMS_EVENTS_RETENTION_DAYS", default=7)
+
+# At-least-once: ack after the task ran, requeue when a worker child dies mid-task, one
+# message in hand per worker process. A task runs at most CELERY_TASK_TIME_LIMIT seconds; Redis
+# redelivers an unacked message after the visibility timeout, which must exceed that (and any
+# countdown: event retries wait in the outbox, not in Redis, so none is used for them). The
+# relay republishes a row still unhandled after SEAMS_EVENTS_REDELIVER_AFTER_SECONDS.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 10
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise environ.ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT (else Redis redelivers "
+        "tasks that are still running)"
+    )
+SEAMS_EVENTS_REDELIVER_AFTER_SECONDS = env.float(
+    "SEAMS_EVENTS_REDELIVER_AFTER_SECONDS", default=CELERY_VISIBILITY_TIMEOUT + 600
 )
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
-}
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or TESTING
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+CELERY_TASK_DEFAULT_QUEUE = SEAMS_EVENTS_KERNEL_QUEUE = env.str(
+    "SEAMS_EVENTS_KERNEL_QUEUE", default="seams_events"
+)
+CELERY_BEAT_RELAY_SWEEP_SECONDS = env.float("CELERY_BEAT_RELAY_SWEEP_SECONDS", default=30.0)
+CELERY_BEAT_PRUNE_SECONDS = env.float("CELERY_BEAT_PRUNE_SECONDS", default=3600.0)
 
 # ---------------------------------------------------------------------------
 # HTTP API

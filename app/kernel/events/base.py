@@ -1,12 +1,19 @@
-"""The event base class: immutable, typed, versioned, JSON-serialisable."""
+"""The event base class (immutable, typed, versioned, JSON-serialisable), trace context
+and upcasting of old event versions to the current one."""
 
 from __future__ import annotations
 
+import re
+import secrets
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
+import structlog
 from pydantic import BaseModel, ConfigDict, Field
+
+TRACEPARENT_RE = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 
 
 def _now() -> datetime:
@@ -17,7 +24,8 @@ class Event(BaseModel):
     """Base of every event. Subclasses live in the publisher's ``events.py``.
 
     Set ``name`` (``"<module>.<PastTense>"``) and ``version``; ``key_field`` names the field
-    whose value orders deliveries (events with the same key are handled in publish order).
+    whose value orders deliveries (events with the same key are handled in publish order,
+    see docs/events.md "Ordering").
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -33,3 +41,80 @@ class Event(BaseModel):
     @property
     def key(self) -> str | None:
         return None if self.key_field is None else str(getattr(self, self.key_field))
+
+
+# ---------------------------------------------------------------------------
+# Trace context (W3C traceparent), without an OpenTelemetry SDK
+# ---------------------------------------------------------------------------
+def new_traceparent(trace_id: str | None = None) -> str:
+    """A W3C ``traceparent``: the given trace id (or a new one) and a fresh span id."""
+    return f"00-{trace_id or secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+
+
+def current_traceparent() -> str:
+    """The trace context of the running code: a valid ``traceparent`` bound in structlog's
+    contextvars (by a request middleware from the request header, or by the event consumer
+    while a handler runs), else a new trace. Honest scope: no spans are recorded."""
+    bound = structlog.contextvars.get_contextvars().get("traceparent")
+    if isinstance(bound, str) and TRACEPARENT_RE.match(bound):
+        return bound
+    return new_traceparent()
+
+
+def child_traceparent(parent: str | None) -> str:
+    """Same trace as ``parent`` with a new span id (a new trace if ``parent`` is invalid)."""
+    match = TRACEPARENT_RE.match(parent or "")
+    return new_traceparent(match.group(1) if match else None)
+
+
+# ---------------------------------------------------------------------------
+# Upcasting: payloads of old versions are rewritten, step by step, to the current version
+# ---------------------------------------------------------------------------
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+_UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+class UnknownEventVersion(ValueError):
+    """A payload's version cannot be brought to the event class's current version."""
+
+
+def upcaster(name: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+    """Register ``fn(payload_v_n) -> payload_v_n+1`` for event ``name``, next to its class::
+
+    @upcaster("orders.OrderPlaced", from_version=1)
+    def _order_placed_v1_to_v2(payload):
+        return {**payload, "channel": "web"}
+    """
+
+    def register(fn: Upcaster) -> Upcaster:
+        _UPCASTERS[(name, from_version)] = fn
+        return fn
+
+    return register
+
+
+def has_upcaster(name: str, from_version: int) -> bool:
+    return (name, from_version) in _UPCASTERS
+
+
+def upcast(event_cls: type[Event], version: int, payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` of ``event_cls.name`` at ``version`` rewritten to the current version."""
+    if version > event_cls.version:
+        raise UnknownEventVersion(
+            f"{event_cls.name} v{version} is newer than this code (v{event_cls.version})"
+        )
+    while version < event_cls.version:
+        step = _UPCASTERS.get((event_cls.name, version))
+        if step is None:
+            raise UnknownEventVersion(
+                f"no upcaster for {event_cls.name} v{version} -> v{version + 1}: "
+                f"register one with @upcaster({event_cls.name!r}, from_version={version})"
+            )
+        payload = step(dict(payload))
+        version += 1
+    return payload
+
+
+def decode(event_cls: type[Event], version: int, payload: dict[str, Any]) -> Event:
+    """Rebuild an event from its JSON payload, upcasting old versions first."""
+    return event_cls.model_validate(upcast(event_cls, version, payload))

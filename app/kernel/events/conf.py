@@ -1,0 +1,28 @@
+"""The event seam's settings, each with its default (set them in app/settings.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # "embedded": outbox rows delivered in process; "celery": relayed to Celery queues
+    "SEAMS_EVENT_TRANSPORT": "embedded",
+    # embedded only: "thread" (background dispatcher) or "inline" (drain right after commit)
+    "SEAMS_EVENTS_EMBEDDED_DISPATCH": "thread",
+    "SEAMS_EVENTS_MAX_ATTEMPTS": 5,
+    "SEAMS_EVENTS_RETRY_BASE_SECONDS": 1.0,
+    "SEAMS_EVENTS_RETRY_MAX_SECONDS": 300.0,
+    "SEAMS_EVENTS_AFTER_COMMIT_GRACE_SECONDS": 30.0,
+    "SEAMS_EVENTS_SWEEP_SECONDS": 1.0,
+    "SEAMS_EVENTS_RELAY_BATCH": 500,
+    # a row handed to a queue and not handled after this long is published again
+    "SEAMS_EVENTS_REDELIVER_AFTER_SECONDS": 4200.0,
+    "SEAMS_EVENTS_RETENTION_DAYS": 7,
+    "SEAMS_EVENTS_KERNEL_QUEUE": "seams_events",
+}
+
+
+def get(name: str) -> Any:
+    return getattr(settings, name, DEFAULTS[name])

@@ -1,0 +1,123 @@
+"""Running one delivery: inbox check and handler in ONE transaction; on failure a recorded
+attempt and a retry with exponential backoff and jitter, or, after the last attempt, a dead
+letter. The same code runs in a Celery worker and in the embedded dispatcher."""
+
+from __future__ import annotations
+
+import random
+import traceback
+from datetime import timedelta
+from enum import StrEnum
+
+import structlog
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from app.kernel.events import conf
+from app.kernel.events.base import child_traceparent, decode
+from app.kernel.events.bus import bus
+from app.kernel.events.models import DeliveryAttempt, InboxEntry, OutboxMessage, OutboxStatus
+from app.kernel.events.store import Envelope, outbox_db
+
+log = structlog.get_logger("seams.events")
+
+
+class Outcome(StrEnum):
+    DONE = "done"
+    DUPLICATE = "duplicate"  # found in the inbox: handled before, no second effect
+    RETRY = "retry"
+    DEAD = "dead"
+    GONE = "gone"  # the outbox row was handled or removed meanwhile
+
+
+class HandlerNotFound(LookupError):
+    pass
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Delay before retry ``attempt + 1``: exponential from the base, capped, with jitter in
+    [50 %, 100 %] of the step (so retries of a burst spread out)."""
+    base = float(conf.get("SEAMS_EVENTS_RETRY_BASE_SECONDS"))
+    cap = float(conf.get("SEAMS_EVENTS_RETRY_MAX_SECONDS"))
+    step = min(cap, base * 2 ** max(0, attempt - 1))
+    return step * random.uniform(0.5, 1.0)
+
+
+def consume(envelope: Envelope) -> Outcome:
+    """Run ``envelope``'s handler at most once per (event id, handler), as its module."""
+    using = outbox_db()
+    handler_id = envelope.handler
+    try:
+        bound = bus.subscription(envelope.event_name, handler_id)
+        if bound is None:
+            raise HandlerNotFound(f"no handler {handler_id} for {envelope.event_name} here")
+        event = decode(bound.subscription.event, envelope.event_version, envelope.payload)
+        now = timezone.now()
+        with transaction.atomic(using=using):
+            try:
+                with transaction.atomic(using=using):
+                    InboxEntry.objects.using(using).create(
+                        event_id=envelope.event_id,
+                        handler=handler_id,
+                        event_name=envelope.event_name,
+                        attempts=envelope.attempts + 1,
+                        processed_at=now,
+                    )
+            except IntegrityError:
+                outcome = Outcome.DUPLICATE
+            else:
+                outcome = Outcome.DONE
+                trace = child_traceparent(envelope.traceparent)
+                with (
+                    bus.run_as(bound.module),
+                    structlog.contextvars.bound_contextvars(
+                        traceparent=trace, event_id=envelope.event_id, handler=handler_id
+                    ),
+                ):
+                    bound.subscription.handler(event)
+            OutboxMessage.objects.using(using).filter(id=envelope.outbox_id).exclude(
+                status=OutboxStatus.DONE
+            ).update(status=OutboxStatus.DONE, processed_at=timezone.now())
+        return outcome
+    except Exception as exc:
+        return record_failure(envelope, exc)
+
+
+def record_failure(envelope: Envelope, exc: BaseException) -> Outcome:
+    """Count the failed attempt; schedule the retry or park the row dead."""
+    using = outbox_db()
+    error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    detail = "".join(traceback.format_exception(exc))[-4000:]
+    now = timezone.now()
+    with transaction.atomic(using=using):
+        row = (
+            OutboxMessage.objects.using(using)
+            .select_for_update()
+            .filter(id=envelope.outbox_id)
+            .only("id", "status", "attempts")
+            .first()
+        )
+        if row is None or row.status == OutboxStatus.DONE:
+            return Outcome.GONE
+        attempt = row.attempts + 1
+        dead = attempt >= int(conf.get("SEAMS_EVENTS_MAX_ATTEMPTS"))
+        retry_at = None if dead else now + timedelta(seconds=backoff_seconds(attempt))
+        OutboxMessage.objects.using(using).filter(id=row.id).update(
+            status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
+            attempts=attempt,
+            available_at=retry_at or now,
+            last_error=error[:2000],
+        )
+        DeliveryAttempt.objects.using(using).create(
+            message_id=row.id, attempt=attempt, error=detail, failed_at=now, retry_at=retry_at
+        )
+    log.warning(
+        "event delivery failed",
+        outbox_id=envelope.outbox_id,
+        event_name=envelope.event_name,
+        handler=envelope.handler,
+        attempt=attempt,
+        dead=dead,
+        error=error,
+    )
+    return Outcome.DEAD if dead else Outcome.RETRY

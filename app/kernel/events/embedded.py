@@ -1,0 +1,135 @@
+"""In-process delivery of outbox rows: the embedded dispatcher (no Redis), the after-commit
+attempt of ``after_commit`` deliveries, and ``drain()`` for tests and commands.
+
+All of them claim rows with :func:`store.claim` and run them with :func:`consumer.consume`:
+the same inbox, retry and dead-letter semantics as a Celery worker; only the transport differs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import structlog
+from django.db import close_old_connections, connections, transaction
+
+from app.kernel.events import conf, store
+from app.kernel.events.consumer import Outcome, consume
+
+log = structlog.get_logger("seams.events")
+
+_local = threading.local()
+
+
+class DrainDidNotSettle(RuntimeError):
+    """Handlers kept publishing new deliveries for ``max_rounds`` rounds."""
+
+
+def run_pending(
+    *, limit: int = 100, honour_backoff: bool = True, ids: Sequence[int] | None = None
+) -> list[Outcome]:
+    """Claim up to ``limit`` due rows and run them here, oldest first."""
+    envelopes = store.claim(limit=limit, honour_backoff=honour_backoff, ids=ids)
+    return [consume(envelope) for envelope in envelopes]
+
+
+def drain(*, max_rounds: int = 1000, honour_backoff: bool = False) -> int:
+    """Run every pending delivery to completion in this thread, including the deliveries that
+    handlers publish meanwhile; return how many ran. Retries do not wait for their backoff
+    (``honour_backoff=False``), so a failing handler ends dead within SEAMS_EVENTS_MAX_ATTEMPTS
+    rounds. Works in any transport and inside a test's transaction."""
+    total = 0
+    _local.draining = True
+    try:
+        for _ in range(max_rounds):
+            ran = run_pending(limit=500, honour_backoff=honour_backoff)
+            if not ran:
+                return total
+            total += len(ran)
+    finally:
+        _local.draining = False
+    raise DrainDidNotSettle(f"outbox still busy after {max_rounds} rounds ({total} deliveries)")
+
+
+def run_after_commit(ids: Sequence[int]) -> None:
+    """on_commit hook of a publishing transaction: try its ``after_commit`` deliveries here,
+    now. A failure is logged and retried like any delivery; the row never leaves the outbox's
+    view (a crash before this runs leaves it pending for the relay after the grace period)."""
+    if getattr(_local, "draining", False):
+        return
+    try:
+        run_pending(limit=len(ids), honour_backoff=False, ids=ids)
+    except Exception:
+        log.exception("after_commit delivery failed to start", outbox_ids=list(ids))
+
+
+class Dispatcher(threading.Thread):
+    """Background thread of the embedded transport: woken after each publishing commit, and
+    sweeping every SEAMS_EVENTS_SWEEP_SECONDS for retries that came due."""
+
+    def __init__(self) -> None:
+        super().__init__(name="seams-events-dispatcher", daemon=True)
+        self.wakeup = threading.Event()
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        sweep = float(conf.get("SEAMS_EVENTS_SWEEP_SECONDS"))
+        sweeps = 0
+        while not self.stopping.is_set():
+            self.wakeup.wait(timeout=sweep)
+            self.wakeup.clear()
+            try:
+                while run_pending(limit=100):
+                    pass
+                sweeps += 1
+                if sweeps % 60 == 0:
+                    for envelope in store.claim(limit=100, stale=True):
+                        consume(envelope)
+            except Exception:
+                log.exception("embedded dispatcher pass failed")
+            finally:
+                close_old_connections()
+        connections.close_all()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stopping.set()
+        self.wakeup.set()
+        self.join(timeout)
+
+
+_dispatcher: Dispatcher | None = None
+_dispatcher_lock = threading.Lock()
+
+
+def dispatcher() -> Dispatcher:
+    global _dispatcher
+    with _dispatcher_lock:
+        if _dispatcher is None or not _dispatcher.is_alive():
+            _dispatcher = Dispatcher()
+            _dispatcher.start()
+        return _dispatcher
+
+
+def wake() -> None:
+    """on_commit hook of a publishing transaction: deliver now in embedded mode. (With the
+    Celery transport the relay is woken by PostgreSQL NOTIFY, sent at commit.)"""
+    if conf.get("SEAMS_EVENT_TRANSPORT") != "embedded":
+        return
+    mode = conf.get("SEAMS_EVENTS_EMBEDDED_DISPATCH")
+    if mode == "inline":
+        if not getattr(_local, "draining", False):
+            drain()
+    elif mode == "thread":
+        dispatcher().wakeup.set()
+    # "manual": only drain() / `manage.py events drain` deliver
+
+
+def write_outbox(batch) -> None:
+    """The bus's outbox writer: one INSERT now, in the caller's transaction; after commit,
+    the ``after_commit`` deliveries run here and the embedded dispatcher is woken."""
+    rows = store.write(batch)
+    using = store.outbox_db()
+    after_commit = [row.id for row in rows if row.delivery == "after_commit"]
+    if after_commit:
+        transaction.on_commit(lambda: run_after_commit(after_commit), using=using)
+    transaction.on_commit(wake, using=using)

@@ -1,0 +1,198 @@
+"""Outbox rows in and out: the batched write, the claim (``FOR UPDATE SKIP LOCKED`` with
+per-key ordering), and the envelope a delivery carries to its consumer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connections, router, transaction
+from django.utils import timezone
+
+from app.kernel.events import conf
+from app.kernel.events.base import Event
+from app.kernel.events.bus import BoundSubscription, Delivery
+from app.kernel.events.models import DeliveryAttempt, InboxEntry, OutboxMessage, OutboxStatus
+
+NOTIFY_CHANNEL = "seams_outbox"
+
+
+def outbox_db() -> str:
+    return router.db_for_write(OutboxMessage)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What a consumer needs to run one delivery; JSON-serialisable (a Celery task kwarg)."""
+
+    outbox_id: int
+    event_id: str
+    event_name: str
+    event_version: int
+    handler: str
+    module: str
+    key: str | None
+    payload: dict[str, Any]
+    traceparent: str
+    attempts: int  # failed attempts before this one
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Envelope:
+        return cls(**data)
+
+
+def write(batch: Sequence[tuple[Event, Sequence[BoundSubscription]]]) -> list[OutboxMessage]:
+    """Insert one row per (event, deferred subscription), all in ONE multi-row INSERT, in the
+    caller's transaction. On PostgreSQL also ``NOTIFY`` (transactional: delivered on commit)."""
+    now = timezone.now()
+    grace = timedelta(seconds=conf.get("SEAMS_EVENTS_AFTER_COMMIT_GRACE_SECONDS"))
+    rows = []
+    for event, bounds in batch:
+        payload = event.model_dump(mode="json")
+        key = event.key
+        for bound in bounds:
+            rows.append(
+                OutboxMessage(
+                    event_id=event.event_id,
+                    event_name=event.name,
+                    event_version=event.version,
+                    handler=bound.handler_id,
+                    module=bound.module,
+                    delivery=bound.delivery.value,
+                    key=key,
+                    payload=payload,
+                    traceparent=event.traceparent or "",
+                    created_at=now,
+                    # after_commit: the publishing process tries first; others wait a grace
+                    available_at=now + grace if bound.delivery is Delivery.AFTER_COMMIT else now,
+                )
+            )
+    using = outbox_db()
+    OutboxMessage.objects.using(using).bulk_create(rows)
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+    return rows
+
+
+_RETURNING = (
+    "id, event_id, event_name, event_version, handler, module, key, payload, traceparent, attempts"
+)
+
+
+def _row_to_envelope(row: Sequence[Any]) -> Envelope:
+    payload = row[7]
+    if isinstance(payload, str | bytes):
+        payload = json.loads(payload)
+    return Envelope(
+        outbox_id=row[0],
+        event_id=str(row[1]),
+        event_name=row[2],
+        event_version=row[3],
+        handler=row[4],
+        module=row[5],
+        key=row[6],
+        payload=payload,
+        traceparent=row[8] or "",
+        attempts=row[9],
+    )
+
+
+def claim(
+    *,
+    limit: int,
+    honour_backoff: bool = True,
+    stale: bool = False,
+    ids: Sequence[int] | None = None,
+    using: str | None = None,
+) -> list[Envelope]:
+    """Move up to ``limit`` due rows to ``sent`` and return them, oldest first.
+
+    A row is skipped while an earlier row of the same (handler, key) is still open (pending or
+    sent): that is the per-key ordering guarantee. On PostgreSQL the candidates are locked
+    ``FOR UPDATE SKIP LOCKED``, so concurrent relays never claim the same row. ``stale``
+    claims rows sent longer ago than SEAMS_EVENTS_REDELIVER_AFTER_SECONDS (lost messages).
+    Call inside a transaction when the caller must publish before the claim commits.
+    """
+    using = using or outbox_db()
+    connection = connections[using]
+    table = OutboxMessage._meta.db_table
+    now = timezone.now()
+    params: list[Any] = []
+    if stale:
+        due = "o.status = 'sent' AND o.sent_at < %s"
+        params.append(now - timedelta(seconds=conf.get("SEAMS_EVENTS_REDELIVER_AFTER_SECONDS")))
+    else:
+        due = "o.status = 'pending'"
+        if honour_backoff:
+            due += " AND o.available_at <= %s"
+            params.append(now)
+    if ids is not None:
+        if not ids:
+            return []
+        due += f" AND o.id IN ({', '.join(['%s'] * len(ids))})"
+        params.extend(ids)
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    # table name and clauses are constants; values are parameters
+    sql = (
+        f"UPDATE {table} SET status = 'sent', sent_at = %s WHERE id IN ("  # noqa: S608
+        f"SELECT o.id FROM {table} o WHERE {due} AND NOT EXISTS ("
+        f"SELECT 1 FROM {table} p WHERE p.handler = o.handler AND p.key = o.key "
+        f"AND p.id < o.id AND p.status IN ('pending', 'sent')) "
+        f"ORDER BY o.id LIMIT %s{lock}) RETURNING {_RETURNING}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, *params, limit])
+        rows = cursor.fetchall()
+    rows.sort(key=lambda r: r[0])
+    return [_row_to_envelope(r) for r in rows]
+
+
+def replay(ids: Sequence[int] | None = None, *, using: str | None = None) -> int:
+    """Put dead rows (all of them when ``ids`` is None) back to pending, attempts reset."""
+    qs = OutboxMessage.objects.using(using or outbox_db()).filter(status=OutboxStatus.DEAD)
+    if ids is not None:
+        qs = qs.filter(id__in=ids)
+    now = timezone.now()
+    return qs.update(
+        status=OutboxStatus.PENDING, attempts=0, available_at=now, sent_at=None, last_error=""
+    )
+
+
+def prune(
+    *, older_than: datetime | None = None, batch: int = 5000, using: str | None = None
+) -> tuple[int, int]:
+    """Delete done outbox rows (with their failed attempts) and inbox entries older than the
+    retention, in batches of ``batch`` rows. Dead rows are never pruned.
+    Returns (outbox rows, inbox entries) deleted."""
+    using = using or outbox_db()
+    cutoff = older_than or timezone.now() - timedelta(days=conf.get("SEAMS_EVENTS_RETENTION_DAYS"))
+    outbox = inbox = 0
+    while True:
+        ids = list(
+            OutboxMessage.objects.using(using)
+            .filter(status=OutboxStatus.DONE, processed_at__lt=cutoff)
+            .values_list("id", flat=True)[:batch]
+        )
+        if not ids:
+            break
+        with transaction.atomic(using=using):
+            DeliveryAttempt.objects.using(using).filter(message_id__in=ids)._raw_delete(using)
+            outbox += OutboxMessage.objects.using(using).filter(id__in=ids)._raw_delete(using)
+    while True:
+        ids = list(
+            InboxEntry.objects.using(using)
+            .filter(processed_at__lt=cutoff)
+            .values_list("id", flat=True)[:batch]
+        )
+        if not ids:
+            break
+        inbox += InboxEntry.objects.using(using).filter(id__in=ids)._raw_delete(using)
+    return outbox, inbox
