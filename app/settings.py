@@ -54,6 +54,11 @@ SEAMS_MODULES = [
     "modules.notifications",
     "modules.analytics",
 ]
+# Data-ownership guard: SQL a module runs that touches another module's tables is refused
+# (raise), logged (log) or not checked (off). See docs/decisions/0002-boundaries.md.
+SEAMS_OWNERSHIP_GUARD = env.str("SEAMS_OWNERSHIP_GUARD", default="log" if PRODUCTION else "raise")
+if SEAMS_OWNERSHIP_GUARD not in {"raise", "log", "off"}:
+    raise environ.ImproperlyConfigured("SEAMS_OWNERSHIP_GUARD must be raise, log or off")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -81,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "app.kernel.boundaries.middleware.ModuleAttributionMiddleware",  # view's module: acting_as
 ]
 
 ROOT_URLCONF = "app.urls"
