@@ -21,7 +21,9 @@ run: venv
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/lint-imports --config importlinter.ini
+	$(BIN)/python manage.py modules contracts --check
+	$(BIN)/python manage.py modules docs --check
+	$(BIN)/lint-imports --no-cache importlinter.ini
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check --fail-level WARNING
 
