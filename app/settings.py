@@ -220,7 +220,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="300/min"),
         "user": env.str("THROTTLE_USER", default="1200/min"),
-        "auth": env.str("THROTTLE_AUTH", default="30/min"),
+        "auth": env.str("THROTTLE_AUTH", default="60/min"),  # per address and endpoint
     },
 }
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)

@@ -123,6 +123,8 @@ def _title_for(exc: exceptions.APIException) -> tuple[str, str]:
 
 
 def _detail_text(detail: Any) -> str:
+    if isinstance(detail, Mapping):  # e.g. simplejwt's {"detail": ..., "code": ..., ...}
+        return str(detail.get("detail", ""))
     if isinstance(detail, list | tuple) and len(detail) == 1:
         return str(detail[0])
     if isinstance(detail, str):

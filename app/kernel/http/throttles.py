@@ -7,8 +7,8 @@ takes effect without re-importing. Counters live in Django's default cache: Redi
 
 - :class:`CustomerRateThrottle` (scope ``user``): per authenticated customer id.
 - :class:`AnonymousRateThrottle` (scope ``anon``): per client address, anonymous requests.
-- :class:`AuthRateThrottle` (scope ``auth``): per client address on register/login/refresh,
-  whoever is calling; tighter, to slow credential stuffing.
+- :class:`AuthRateThrottle` (scope ``auth``): per client address and endpoint on
+  register/login/refresh, whoever is calling; tighter, to slow credential stuffing.
 
 DRF documents throttling as a fairness control, not a security boundary.
 """
@@ -43,7 +43,10 @@ class AnonymousRateThrottle(_SettingsRateThrottle):
 
 
 class AuthRateThrottle(_SettingsRateThrottle):
+    """One bucket per client address *and* endpoint (register, login, refresh each)."""
+
     scope = "auth"
 
     def get_cache_key(self, request, view) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        ident = f"{type(view).__name__}:{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
