@@ -139,6 +139,12 @@ SEAMS_CURRENCY = env.str("SEAMS_CURRENCY", default="EUR")
 SEAMS_MAX_TOP_UP = env.str("SEAMS_MAX_TOP_UP", default="1000.00")
 
 # ---------------------------------------------------------------------------
+# Checkout saga (modules/orders, docs/saga.md)
+# ---------------------------------------------------------------------------
+# A checkout still running this long after the order was placed is timed out and compensated.
+SEAMS_SAGA_TIMEOUT_SECONDS = env.int("SEAMS_SAGA_TIMEOUT_SECONDS", default=300)
+
+# ---------------------------------------------------------------------------
 # Events and Celery: in process without Redis, through Celery queues with it
 # (docs/events.md; queues, routes and the beat schedule come from the manifests in app/celery.py)
 # ---------------------------------------------------------------------------

@@ -1,1 +1,76 @@
-"""Admin for the orders module's models."""
+"""Admin for the orders module's models: orders with their lines, the saga and its step log.
+
+Everything here is written by the saga or by customers through the API, so it is shown
+read-only; change an order's fate through the API (cancel) or the saga tasks, not by hand.
+"""
+
+from django.contrib import admin
+
+from modules.orders.models import CheckoutSaga, Order, OrderLine, SagaStep
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ("sku", "name", "quantity", "unit_price", "line_total")
+    readonly_fields = fields
+
+
+class SagaStepInline(ReadOnlyInline):
+    model = SagaStep
+    fields = ("created_at", "step", "outcome", "detail")
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = ("id", "customer_id", "status", "cancellation_reason", "total", "created_at")
+    list_filter = ("status", "cancellation_reason")
+    search_fields = ("id", "customer_id")
+    date_hierarchy = "created_at"
+    inlines = (OrderLineInline,)
+
+
+@admin.register(CheckoutSaga)
+class CheckoutSagaAdmin(ReadOnlyAdmin):
+    list_display = (
+        "order_id",
+        "state",
+        "deadline",
+        "stock_reserved",
+        "payment_captured",
+        "stock_committed",
+        "attempts",
+        "updated_at",
+    )
+    list_filter = ("state",)
+    search_fields = ("order__id",)
+    inlines = (SagaStepInline,)
+
+
+@admin.register(SagaStep)
+class SagaStepAdmin(ReadOnlyAdmin):
+    list_display = ("saga", "step", "outcome", "created_at")
+    list_filter = ("step", "outcome")
+    search_fields = ("saga__order__id",)

@@ -1,3 +1,18 @@
-"""The orders module's subscription table, applied by its AppConfig."""
+"""The orders module's subscription table, applied by its AppConfig.
 
-SUBSCRIPTIONS = ()
+Orders drives its own checkout saga: the async delivery of ``OrderPlaced`` (through the
+outbox, so it survives a crash of the process that placed the order) runs the saga. A
+redelivery resumes from the persisted saga state; a finished saga is left alone.
+"""
+
+from app.kernel.events import Delivery, Subscription
+from modules.orders import services
+from modules.orders.events import OrderPlaced
+
+
+def saga_start(event: OrderPlaced) -> None:
+    """Run the checkout saga of the placed order (idempotent: resumes or does nothing)."""
+    services.saga_advance(order_id=event.order_id)
+
+
+SUBSCRIPTIONS = (Subscription(OrderPlaced, saga_start, Delivery.ASYNC),)

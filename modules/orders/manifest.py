@@ -6,5 +6,5 @@ MANIFEST = ModuleManifest(
     name="orders",
     summary="Orders, order lines, the checkout saga's state.",
     depends_on=("catalog", "inventory", "payments"),
-    consumes=(),
+    consumes=("orders.OrderPlaced",),
 )

@@ -1,1 +1,16 @@
 """Celery tasks of the orders module: thin shells that take ids and call services."""
+
+from app.kernel.ownership import module_task
+from modules.orders import services
+
+
+@module_task
+def saga_expire_overdue() -> int:
+    """Periodic (beat): time out and compensate checkouts stuck past their deadline."""
+    return len(services.saga_expire_overdue())
+
+
+@module_task
+def saga_resume(order_id: int) -> str | None:
+    """Drive one order's saga from its persisted state (operators, or after an incident)."""
+    return services.saga_advance(order_id=order_id)

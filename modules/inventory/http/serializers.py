@@ -1,0 +1,37 @@
+"""Request and response shapes of the inventory HTTP API."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from app.kernel.http.parsing import StrictSerializer
+from modules.inventory.services import MAX_ADJUST
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer: no strings, no booleans, no floats."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class AdjustIn(StrictSerializer):
+    delta = StrictIntegerField(
+        min_value=-MAX_ADJUST,
+        max_value=MAX_ADJUST,
+        help_text="Units to add (restock, > 0) or remove (write-off, < 0); never 0.",
+    )
+
+    def validate_delta(self, value: int) -> int:
+        if value == 0:
+            raise serializers.ValidationError("delta must not be 0.")
+        return value
+
+
+class StockOut(serializers.Serializer):
+    sku = serializers.CharField()
+    on_hand = serializers.IntegerField()
+    reserved = serializers.IntegerField()
+    available = serializers.IntegerField()

@@ -1,0 +1,243 @@
+"""HTTP API of orders: place, list, detail, cancel, and every error path."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+
+from modules.orders.models import Order
+from tests.e2e.shop import balance, fund, product, run_events, stock
+from tests.kernel.http.auth import anonymous_client, assert_problem, client_for
+
+pytestmark = pytest.mark.django_db
+
+ORDERS = "/api/v1/orders/"
+CUSTOMER = 77
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    cache.clear()
+
+
+@pytest.fixture
+def shop():
+    product("MUG", "12.50", stock=10)
+    product("TEA", "3.20", stock=5)
+    product("OLD", "1.00", active=False, stock=5)
+    fund(CUSTOMER, "100.00")
+
+
+@pytest.fixture
+def customer():
+    return client_for(user_id=CUSTOMER)
+
+
+def order_url(order_id, cancel=False) -> str:
+    return f"{ORDERS}{order_id}/" + ("cancel/" if cancel else "")
+
+
+def test_place_answers_202_pending(shop, customer):
+    response = customer.post(
+        ORDERS,
+        {"items": [{"sku": "MUG", "quantity": 2}, {"sku": "TEA", "quantity": 1}]},
+        format="json",
+    )
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["status"] == "pending"
+    assert body["total"] == "28.20" and body["currency"] == "EUR"
+    assert body["items"] == [
+        {
+            "sku": "MUG",
+            "name": "Product MUG",
+            "quantity": 2,
+            "unit_price": "12.50",
+            "line_total": "25.00",
+        },
+        {
+            "sku": "TEA",
+            "name": "Product TEA",
+            "quantity": 1,
+            "unit_price": "3.20",
+            "line_total": "3.20",
+        },
+    ]
+    assert body["cancellation_reason"] is None
+    assert {"id", "created_at"} <= set(body)
+
+
+def test_placed_order_gets_confirmed(shop, customer):
+    order_id = customer.post(
+        ORDERS, {"items": [{"sku": "MUG", "quantity": 2}]}, format="json"
+    ).json()["id"]
+    run_events()
+    body = customer.get(order_url(order_id)).json()
+    assert body["status"] == "confirmed"
+    assert balance(CUSTOMER) == Decimal("75.00")
+    assert stock("MUG").on_hand == 8
+
+
+def test_duplicate_skus_are_merged(shop, customer):
+    response = customer.post(
+        ORDERS,
+        {"items": [{"sku": "MUG", "quantity": 1}, {"sku": "MUG", "quantity": 2}]},
+        format="json",
+    )
+    assert response.status_code == 202
+    assert [(i["sku"], i["quantity"]) for i in response.json()["items"]] == [("MUG", 3)]
+
+
+def test_unknown_and_inactive_skus_are_named_in_a_400(shop, customer):
+    response = customer.post(
+        ORDERS,
+        {
+            "items": [
+                {"sku": "NOPE", "quantity": 1},
+                {"sku": "OLD", "quantity": 1},
+                {"sku": "MUG", "quantity": 1},
+            ]
+        },
+        format="json",
+    )
+    body = assert_problem(response, 400)
+    assert "NOPE" in body["detail"] and "OLD" in body["detail"]
+    assert "NOPE" in str(body["errors"]) and "OLD" in str(body["errors"])
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"items": []},
+        {"items": None},
+        {"items": "MUG"},
+        {"items": {"sku": "MUG", "quantity": 1}},
+        {"items": [{"sku": "MUG"}]},
+        {"items": [{"quantity": 1}]},
+        {"items": [{"sku": "MUG", "quantity": 0}]},
+        {"items": [{"sku": "MUG", "quantity": -1}]},
+        {"items": [{"sku": "MUG", "quantity": 1001}]},
+        {"items": [{"sku": "MUG", "quantity": 10**20}]},
+        {"items": [{"sku": "MUG", "quantity": 1.5}]},
+        {"items": [{"sku": "MUG", "quantity": "2"}]},
+        {"items": [{"sku": "MUG", "quantity": True}]},
+        {"items": [{"sku": "MUG", "quantity": None}]},
+        {"items": [{"sku": 5, "quantity": 1}]},
+        {"items": [{"sku": "", "quantity": 1}]},
+        {"items": [{"sku": "x" * 65, "quantity": 1}]},
+        {"items": [{"sku": "MUG", "quantity": 1, "price": "0.01"}]},
+        {"items": [{"sku": "MUG", "quantity": 1}], "total": "0.01"},
+        {"items": [{"sku": "MUG", "quantity": 600}, {"sku": "MUG", "quantity": 600}]},
+        {"items": [{"sku": f"S{i}", "quantity": 1} for i in range(51)]},
+        {"items": ["MUG"]},
+        [{"sku": "MUG", "quantity": 1}],
+        "order",
+    ],
+)
+def test_bad_orders_are_400_problems_and_create_nothing(shop, customer, body):
+    assert_problem(customer.post(ORDERS, body, format="json"), 400)
+    assert not Order.objects.exists()
+
+
+def test_malformed_json_is_400(shop, customer):
+    response = customer.post(ORDERS, data='{"items": [', content_type="application/json")
+    assert_problem(response, 400)
+
+
+def test_non_json_is_415(shop, customer):
+    response = customer.post(
+        ORDERS, data="items=MUG", content_type="application/x-www-form-urlencoded"
+    )
+    assert_problem(response, 415)
+
+
+def test_list_shows_own_orders_only_newest_first_paginated(shop, customer):
+    for _ in range(3):
+        customer.post(ORDERS, {"items": [{"sku": "TEA", "quantity": 1}]}, format="json")
+    other = client_for(user_id=CUSTOMER + 1)
+    other.post(ORDERS, {"items": [{"sku": "MUG", "quantity": 1}]}, format="json")
+    body = customer.get(ORDERS, {"page_size": 2}).json()
+    assert body["count"] == 3 and len(body["results"]) == 2 and body["next"]
+    ids = [o["id"] for o in body["results"]]
+    assert ids == sorted(ids, reverse=True)
+    assert all(o["items"][0]["sku"] == "TEA" for o in body["results"])
+
+
+def test_others_orders_are_404(shop, customer):
+    order_id = customer.post(
+        ORDERS, {"items": [{"sku": "MUG", "quantity": 1}]}, format="json"
+    ).json()["id"]
+    other = client_for(user_id=CUSTOMER + 1)
+    assert_problem(other.get(order_url(order_id)), 404)
+    assert_problem(other.post(order_url(order_id, cancel=True)), 404)
+    assert customer.get(order_url(order_id)).status_code == 200
+
+
+@pytest.mark.parametrize("order_id", ["999999", "99999999999999999999999", "abc"])
+def test_missing_orders_are_404(customer, order_id):
+    assert_problem(customer.get(order_url(order_id)), 404)
+
+
+def test_cancel_pending_order(shop, customer):
+    order_id = customer.post(
+        ORDERS, {"items": [{"sku": "MUG", "quantity": 1}]}, format="json"
+    ).json()["id"]
+    response = customer.post(order_url(order_id, cancel=True))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "cancelled" and body["cancellation_reason"] == "cancelled_by_customer"
+    run_events()
+    assert customer.get(order_url(order_id)).json()["status"] == "cancelled"
+    assert balance(CUSTOMER) == Decimal("100.00") and stock("MUG").available == 10
+
+
+def test_cancel_confirmed_order_refunds_and_restocks(shop, customer):
+    order_id = customer.post(
+        ORDERS, {"items": [{"sku": "MUG", "quantity": 2}]}, format="json"
+    ).json()["id"]
+    run_events()
+    assert balance(CUSTOMER) == Decimal("75.00")
+    response = customer.post(order_url(order_id, cancel=True))
+    assert response.status_code == 200
+    assert response.json()["cancellation_reason"] == "cancelled_by_customer"
+    assert balance(CUSTOMER) == Decimal("100.00")
+    assert stock("MUG").on_hand == 10
+    wallet_kinds = [
+        e["kind"] for e in customer.get("/api/v1/payments/transactions/").json()["results"]
+    ]
+    assert wallet_kinds == ["refund", "capture", "topup"]
+
+
+def test_cancel_twice_is_409(shop, customer):
+    order_id = customer.post(
+        ORDERS, {"items": [{"sku": "MUG", "quantity": 1}]}, format="json"
+    ).json()["id"]
+    customer.post(order_url(order_id, cancel=True))
+    body = assert_problem(customer.post(order_url(order_id, cancel=True)), 409)
+    assert "already cancelled" in body["detail"]
+
+
+def test_cancelled_reasons_are_shown(shop, customer):
+    out_of_stock = customer.post(
+        ORDERS, {"items": [{"sku": "TEA", "quantity": 6}]}, format="json"
+    ).json()["id"]
+    declined = customer.post(
+        ORDERS, {"items": [{"sku": "MUG", "quantity": 9}]}, format="json"
+    ).json()["id"]
+    run_events()
+    assert customer.get(order_url(out_of_stock)).json()["cancellation_reason"] == "out_of_stock"
+    assert customer.get(order_url(declined)).json()["cancellation_reason"] == "payment_declined"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", ORDERS), ("post", ORDERS), ("get", order_url(1)), ("post", order_url(1, cancel=True))],
+)
+def test_anonymous_gets_401(method, path):
+    assert_problem(getattr(anonymous_client(), method)(path, {}, format="json"), 401)
+
+
+def test_method_not_allowed_is_405(customer):
+    assert_problem(customer.delete(order_url(1)), 405)

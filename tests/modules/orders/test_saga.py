@@ -1,0 +1,298 @@
+"""The checkout saga: every branch, every compensation, redelivery at each step."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from modules.inventory.models import Reservation, StockItem
+from modules.orders import handlers, services
+from modules.orders.events import OrderPlaced
+from modules.orders.models import CheckoutSaga, Order
+from modules.payments.models import LedgerEntry, Payment
+from tests.e2e.shop import balance, fund, product, restock, run_events, stock
+
+pytestmark = pytest.mark.django_db
+
+CUSTOMER = 42
+
+
+@pytest.fixture
+def shop():
+    product("MUG", "12.50", stock=10)
+    product("TEA", "3.20", stock=5)
+    fund(CUSTOMER, "100.00")
+
+
+def place(*lines, customer=CUSTOMER) -> Order:
+    return services.order_place(customer_id=customer, lines=list(lines))
+
+
+def reload(order: Order) -> Order:
+    return Order.objects.get(pk=order.pk)
+
+
+def steps(order: Order) -> list[tuple[str, str]]:
+    return [(s.step, s.outcome) for s in CheckoutSaga.objects.get(order=order).steps.all()]
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Every event the orders services publish (still delivered as usual)."""
+    seen = []
+    real = services.publish
+
+    def record(*events):
+        seen.extend(events)
+        real(*events)
+
+    monkeypatch.setattr(services, "publish", record)
+    return seen
+
+
+def names(events, order: Order) -> list[str]:
+    return [e.name for e in events if e.order_id == order.pk]
+
+
+def test_place_creates_a_pending_order_with_prices_captured(shop):
+    order = place(("MUG", 2), ("TEA", 1))
+    assert order.status == "pending" and order.total == Decimal("28.20")
+    assert [(li.sku, li.quantity, li.unit_price) for li in order.lines.all()] == [
+        ("MUG", 2, Decimal("12.50")),
+        ("TEA", 1, Decimal("3.20")),
+    ]
+    saga = CheckoutSaga.objects.get(order=order)
+    assert saga.state == "reserving_stock"
+    assert saga.deadline > timezone.now() + timedelta(seconds=250)
+    assert steps(order) == [("place", "pending")]
+
+
+def test_happy_path_confirms_charges_and_sells(shop):
+    order = place(("MUG", 2), ("TEA", 1))
+    run_events()
+    order = reload(order)
+    assert order.status == "confirmed" and order.cancellation_reason is None
+    assert balance(CUSTOMER) == Decimal("71.80")
+    assert stock("MUG").on_hand == 8 and stock("MUG").reserved == 0
+    assert StockItem.objects.get(sku="TEA").sold == 1
+    assert steps(order) == [
+        ("place", "pending"),
+        ("reserve_stock", "reserved"),
+        ("capture_payment", "captured"),
+        ("commit_stock", "sold"),
+        ("confirm", "confirmed"),
+    ]
+    assert CheckoutSaga.objects.get(order=order).state == "confirmed"
+
+
+def test_out_of_stock_cancels_without_charging(shop):
+    order = place(("MUG", 11))
+    run_events()
+    order = reload(order)
+    assert (order.status, order.cancellation_reason) == ("cancelled", "out_of_stock")
+    assert balance(CUSTOMER) == Decimal("100.00")
+    assert stock("MUG").reserved == 0
+    assert not Payment.objects.filter(order_id=order.pk).exists()
+
+
+def test_payment_declined_releases_the_stock(shop):
+    order = place(("MUG", 9))  # 112.50 > 100.00
+    run_events()
+    order = reload(order)
+    assert (order.status, order.cancellation_reason) == ("cancelled", "payment_declined")
+    assert stock("MUG").available == 10 and stock("MUG").reserved == 0
+    assert balance(CUSTOMER) == Decimal("100.00")
+    assert Reservation.objects.get(order_id=order.pk).status == "released"
+    assert ("release_stock", "released") in steps(order)
+
+
+def test_customer_cancels_a_pending_order_before_the_saga_ran(shop):
+    order = place(("MUG", 1))
+    cancelled = services.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
+    assert (cancelled.status, cancelled.cancellation_reason) == (
+        "cancelled",
+        "cancelled_by_customer",
+    )
+    run_events()  # the saga's OrderPlaced arrives late: it must do nothing
+    assert reload(order).status == "cancelled"
+    assert balance(CUSTOMER) == Decimal("100.00")
+    assert stock("MUG").reserved == 0 and stock("MUG").on_hand == 10
+
+
+def test_customer_cancels_a_pending_order_mid_saga(shop):
+    order = place(("MUG", 2))
+    # run only the reserve and capture steps, as if the process stopped before the commit step
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(services._STEPS, CheckoutSaga.State.COMMITTING_STOCK, _crash)
+        with pytest.raises(_Crash):
+            services.saga_advance(order_id=order.pk)
+    saga = CheckoutSaga.objects.get(order=order)
+    assert saga.state == "committing_stock" and saga.payment_captured
+    assert balance(CUSTOMER) == Decimal("75.00")
+    services.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
+    assert balance(CUSTOMER) == Decimal("100.00")
+    assert stock("MUG").reserved == 0 and stock("MUG").on_hand == 10
+    run_events()
+    assert reload(order).cancellation_reason == "cancelled_by_customer"
+    assert LedgerEntry.objects.filter(order_id=order.pk, kind="refund").count() == 1
+
+
+def test_customer_cancels_a_confirmed_order_refund_and_restock(shop, published):
+    order = place(("MUG", 2))
+    run_events()
+    assert balance(CUSTOMER) == Decimal("75.00")
+    services.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
+    run_events()
+    order = reload(order)
+    assert (order.status, order.cancellation_reason) == ("cancelled", "cancelled_by_customer")
+    assert balance(CUSTOMER) == Decimal("100.00")
+    item = StockItem.objects.get(sku="MUG")
+    assert (item.on_hand, item.sold, item.returned) == (10, 2, 2)
+    assert Reservation.objects.get(order_id=order.pk).status == "restocked"
+    assert names(published, order) == [
+        "orders.OrderPlaced",
+        "orders.OrderConfirmed",
+        "orders.OrderCancelled",
+    ]
+    assert published[-1].was_confirmed is True
+    assert published[-1].reason == "cancelled_by_customer"
+
+
+def test_cancelling_twice_is_refused(shop):
+    order = place(("MUG", 1))
+    services.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
+    with pytest.raises(services.OrderNotCancellableError):
+        services.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
+
+
+def test_cancelling_someone_elses_order_is_not_found(shop):
+    order = place(("MUG", 1))
+    with pytest.raises(services.OrderNotFoundError):
+        services.order_cancel(order_id=order.pk, customer_id=CUSTOMER + 1)
+    with pytest.raises(services.OrderNotFoundError):
+        services.order_cancel(order_id=999_999, customer_id=CUSTOMER)
+
+
+def test_a_saga_past_its_deadline_is_timed_out_by_the_sweeper(shop):
+    order = place(("MUG", 1))
+    later = timezone.now() + timedelta(seconds=301)
+    assert services.saga_expire_overdue(now=timezone.now()) == []
+    assert services.saga_expire_overdue(now=later) == [order.pk]
+    assert services.saga_expire_overdue(now=later) == []
+    run_events()  # OrderPlaced arrives after the timeout: nothing happens
+    order = reload(order)
+    assert (order.status, order.cancellation_reason) == ("cancelled", "timed_out")
+    assert stock("MUG").reserved == 0 and balance(CUSTOMER) == Decimal("100.00")
+    assert Reservation.objects.get(order_id=order.pk).status == "released"
+
+
+def test_a_timed_out_saga_after_capture_is_refunded_and_released(shop):
+    order = place(("MUG", 2))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(services._STEPS, CheckoutSaga.State.COMMITTING_STOCK, _crash)
+        with pytest.raises(_Crash):
+            services.saga_advance(order_id=order.pk)
+    assert balance(CUSTOMER) == Decimal("75.00") and stock("MUG").reserved == 2
+    services.saga_expire_overdue(now=timezone.now() + timedelta(hours=1))
+    order = reload(order)
+    assert order.cancellation_reason == "timed_out"
+    assert balance(CUSTOMER) == Decimal("100.00")
+    assert stock("MUG").reserved == 0 and stock("MUG").on_hand == 10
+
+
+def test_the_saga_itself_times_out_when_it_runs_late(shop):
+    order = place(("MUG", 1))
+    services.saga_advance(order_id=order.pk, now=timezone.now() + timedelta(hours=1))
+    assert reload(order).cancellation_reason == "timed_out"
+    assert ("timeout", "expired") in steps(order)
+
+
+def test_the_periodic_task_and_command_expire_sagas(shop, settings):
+    from django.core.management import call_command
+
+    from modules.orders import tasks
+
+    settings.SEAMS_SAGA_TIMEOUT_SECONDS = 0
+    first = place(("MUG", 1))
+    assert tasks.saga_expire_overdue.delay().get() == 1
+    second = place(("MUG", 1))
+    call_command("saga_expire")
+    assert reload(first).cancellation_reason == "timed_out"
+    assert reload(second).cancellation_reason == "timed_out"
+
+
+class _Crash(Exception):
+    pass
+
+
+def _crash(order, saga):
+    raise _Crash("process died")
+
+
+@pytest.mark.parametrize(
+    "crash_at",
+    [
+        CheckoutSaga.State.RESERVING_STOCK,
+        CheckoutSaga.State.CAPTURING_PAYMENT,
+        CheckoutSaga.State.COMMITTING_STOCK,
+    ],
+)
+def test_redelivery_after_a_crash_at_each_step_finishes_once(shop, crash_at):
+    order = place(("MUG", 2))
+    event = OrderPlaced(
+        order_id=order.pk, customer_id=CUSTOMER, lines=(), total=order.total, currency="EUR"
+    )
+    real = services._STEPS[crash_at]
+
+    def run_then_crash(order, saga):  # the step's effects happen, then the process dies
+        real(order, saga)
+        raise _Crash("died after the step, before commit")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(services._STEPS, crash_at, run_then_crash)
+        with pytest.raises(_Crash):
+            handlers.saga_start(event)
+    handlers.saga_start(event)  # redelivery
+    handlers.saga_start(event)  # and again, after the saga finished
+    run_events()
+    assert reload(order).status == "confirmed"
+    assert balance(CUSTOMER) == Decimal("75.00")
+    assert LedgerEntry.objects.filter(order_id=order.pk).count() == 1
+    item = StockItem.objects.get(sku="MUG")
+    assert (item.on_hand, item.reserved, item.sold) == (8, 0, 2)
+
+
+def test_redelivered_order_placed_after_confirmation_changes_nothing(shop):
+    order = place(("MUG", 1))
+    run_events()
+    before = (balance(CUSTOMER), stock("MUG"), steps(order))
+    event = OrderPlaced(
+        order_id=order.pk, customer_id=CUSTOMER, lines=(), total=order.total, currency="EUR"
+    )
+    handlers.saga_start(event)
+    assert (balance(CUSTOMER), stock("MUG"), steps(order)) == before
+
+
+def test_each_outcome_publishes_one_event(shop, published):
+    confirmed = place(("MUG", 1))
+    run_events()
+    assert names(published, confirmed) == ["orders.OrderPlaced", "orders.OrderConfirmed"]
+    placed = published[0]
+    assert placed.customer_id == CUSTOMER and placed.total == Decimal("12.50")
+    assert [(li.sku, li.quantity, li.unit_price) for li in placed.lines] == [
+        ("MUG", 1, Decimal("12.50"))
+    ]
+    declined = place(("MUG", 9))
+    run_events()
+    assert names(published, declined) == ["orders.OrderPlaced", "orders.OrderCancelled"]
+    assert published[-1].reason == "payment_declined" and not published[-1].was_confirmed
+
+
+def test_restock_after_out_of_stock_does_not_revive_the_order(shop):
+    order = place(("TEA", 6))
+    run_events()
+    restock("TEA", 10)
+    services.saga_advance(order_id=order.pk)
+    assert reload(order).cancellation_reason == "out_of_stock"
+    assert stock("TEA").reserved == 0
