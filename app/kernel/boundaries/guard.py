@@ -68,10 +68,13 @@ def tables_in(sql: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def foreign_tables(module: str, sql: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=8192)
+def foreign_tables(module: str, sql: str) -> tuple[tuple[str, str], ...]:
     """``(table, owner)`` pairs in ``sql`` that belong to a module other than ``module``."""
     owners = table_owners()
-    return sorted((table, owners[table]) for table in tables_in(sql) if owners[table] != module)
+    return tuple(
+        sorted((table, owners[table]) for table in tables_in(sql) if owners[table] != module)
+    )
 
 
 def guard_mode() -> str:
@@ -120,6 +123,7 @@ def _on_setting_changed(setting: str, **kwargs: Any) -> None:
     if setting in {"INSTALLED_APPS", "SEAMS_MODULES"}:
         table_owners.cache_clear()
         tables_in.cache_clear()
+        foreign_tables.cache_clear()
 
 
 def install_everywhere() -> None:
