@@ -1,11 +1,31 @@
-"""The Celery application. Configuration lives in settings under the ``CELERY_`` prefix."""
+"""The Celery application. Configuration lives in settings under the ``CELERY_`` prefix;
+queues (one per hosted module, plus the kernel's), routes and the beat schedule are generated
+from the module manifests (app.kernel.events.celery_config, docs/events.md).
+
+``celery -A app worker`` consumes every queue declared here; ``-Q orders`` narrows a worker to
+one module's queue.
+"""
 
 import os
 
 from celery import Celery
+from celery.signals import beat_init
+
+from app.kernel.events import celery_config
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
 
-app = Celery("seams")
+app = Celery("seams", task_cls=celery_config.ModuleTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _queues_routes_schedule(sender: Celery, **kwargs: object) -> None:
+    celery_config.configure(sender)
+
+
+@beat_init.connect
+def _module_periodic_tasks(sender: object, **kwargs: object) -> None:
+    # Django is set up by now: modules' tasks.py (which may import models) can be read.
+    app.conf.beat_schedule.update(celery_config.module_periodic_tasks())

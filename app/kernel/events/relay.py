@@ -1,0 +1,213 @@
+"""The relay: outbox rows → the consuming modules' Celery queues.
+
+Each pass claims a batch (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any number of relays
+can run), publishes it to the broker, and commits the claim only after the broker took every
+message: a crash in between republishes the batch (at-least-once; the consumers' inbox drops
+the duplicates). It is woken by PostgreSQL ``NOTIFY`` sent by the publishing transaction at
+commit, and sweeps every SEAMS_EVENTS_SWEEP_SECONDS (retries coming due, missed wake-ups).
+
+With a Redis broker a batch goes out as ONE pipelined round trip of ``LPUSH`` commands, each a
+complete Celery (protocol 2) message in kombu's Redis format; other brokers get one publish
+per row through a single reused producer.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import psycopg
+import redis
+import structlog
+from celery import current_app
+from django.db import close_old_connections, connections, transaction
+
+from app.kernel.events import conf, store
+from app.kernel.events.celery_config import DELIVER_TASK, queue_for
+from app.kernel.events.store import Envelope
+
+log = structlog.get_logger("seams.events.relay")
+
+_EMBED = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
+
+
+class Publisher(Protocol):
+    def publish(self, envelopes: Sequence[Envelope]) -> None: ...
+
+
+def celery_message(envelope: Envelope, queue: str, origin: str) -> str:
+    """One ``seams_events.deliver(envelope=...)`` task message, serialised as kombu's Redis
+    transport stores it (what ``apply_async`` would have pushed)."""
+    task_id = str(uuid.uuid4())
+    body = json.dumps([[], {"envelope": envelope.as_dict()}, _EMBED], separators=(",", ":"))
+    return json.dumps(
+        {
+            "body": base64.b64encode(body.encode()).decode(),
+            "content-encoding": "utf-8",
+            "content-type": "application/json",
+            "headers": {
+                "lang": "py",
+                "task": DELIVER_TASK,
+                "id": task_id,
+                "shadow": None,
+                "eta": None,
+                "expires": None,
+                "group": None,
+                "group_index": None,
+                "retries": 0,
+                "timelimit": [None, None],
+                "root_id": task_id,
+                "parent_id": None,
+                "argsrepr": "()",
+                "kwargsrepr": f"{{'envelope': <outbox #{envelope.outbox_id}>}}",
+                "origin": origin,
+                "ignore_result": True,
+                "replaced_task_nesting": 0,
+                "stamped_headers": None,
+                "stamps": {},
+                "traceparent": envelope.traceparent,
+            },
+            "properties": {
+                "correlation_id": task_id,
+                "reply_to": "",
+                "delivery_mode": 2,
+                "delivery_info": {"exchange": "", "routing_key": queue},
+                "priority": 0,
+                "body_encoding": "base64",
+                "delivery_tag": str(uuid.uuid4()),
+            },
+        },
+        separators=(",", ":"),
+    )
+
+
+class RedisPipelinePublisher:
+    """A batch = one pipelined round trip to Redis (the broker hop is the bottleneck)."""
+
+    def __init__(self, url: str, *, queue_of: Callable[[str], str] = queue_for) -> None:
+        self.client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+        self.queue_of = queue_of
+        self.origin = f"relay@{socket.gethostname()}:{os.getpid()}"
+
+    def publish(self, envelopes: Sequence[Envelope]) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for envelope in envelopes:
+            queue = self.queue_of(envelope.module)
+            pipe.lpush(queue, celery_message(envelope, queue, self.origin))
+        pipe.execute()
+
+
+class CeleryPublisher:
+    """Any broker: one ``send_task`` per row through one reused producer connection."""
+
+    def __init__(self, *, queue_of: Callable[[str], str] = queue_for) -> None:
+        self.queue_of = queue_of
+
+    def publish(self, envelopes: Sequence[Envelope]) -> None:
+        app = current_app
+        with app.producer_or_acquire() as producer:
+            for envelope in envelopes:
+                app.send_task(
+                    DELIVER_TASK,
+                    kwargs={"envelope": envelope.as_dict()},
+                    queue=self.queue_of(envelope.module),
+                    producer=producer,
+                    headers={"traceparent": envelope.traceparent},
+                )
+
+
+def default_publisher() -> Publisher:
+    broker = current_app.conf.broker_url or ""
+    if broker.startswith(("redis://", "rediss://", "unix://")):
+        return RedisPipelinePublisher(broker)
+    return CeleryPublisher()
+
+
+class Relay:
+    def __init__(
+        self,
+        publisher: Publisher | None = None,
+        *,
+        batch: int | None = None,
+        using: str | None = None,
+    ) -> None:
+        self.publisher = publisher or default_publisher()
+        self.batch = batch or int(conf.get("SEAMS_EVENTS_RELAY_BATCH"))
+        self.using = using or store.outbox_db()
+
+    def relay_batch(self, *, stale: bool = False) -> int:
+        """Claim, publish and mark one batch; the claim commits only after the publish."""
+        with transaction.atomic(using=self.using):
+            envelopes = store.claim(limit=self.batch, stale=stale, using=self.using)
+            if envelopes:
+                self.publisher.publish(envelopes)
+        return len(envelopes)
+
+    def drain(self) -> int:
+        """Relay until a batch comes back short; returns the rows relayed."""
+        total = 0
+        while True:
+            relayed = self.relay_batch()
+            total += relayed
+            if relayed < self.batch:
+                return total
+
+    def sweep(self) -> int:
+        """Due rows, then rows sent so long ago that their message must be lost."""
+        return self.drain() + self.relay_batch(stale=True)
+
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Relay until ``stop`` is set: woken by NOTIFY, sweeping every few seconds."""
+        stop = stop or threading.Event()
+        interval = float(conf.get("SEAMS_EVENTS_SWEEP_SECONDS"))
+        listener: psycopg.Connection | None = None
+        passes = 0
+        log.info("relay started", batch=self.batch, sweep_seconds=interval)
+        while not stop.is_set():
+            try:
+                if listener is None and connections[self.using].vendor == "postgresql":
+                    listener = listen(self.using)
+                relayed = self.drain()
+                passes += 1
+                if passes % 30 == 0:
+                    relayed += self.relay_batch(stale=True)
+                if relayed:
+                    log.debug("relayed", rows=relayed)
+                wait(listener, interval)
+            except Exception:
+                log.exception("relay pass failed; retrying")
+                if listener is not None:
+                    listener.close()
+                    listener = None
+                close_old_connections()
+                stop.wait(min(5.0, interval * 2))
+        if listener is not None:
+            listener.close()
+        log.info("relay stopped")
+
+
+def listen(using: str) -> psycopg.Connection:
+    """A dedicated autocommit connection LISTENing on the outbox channel."""
+    params = connections[using].get_connection_params()
+    params = {k: v for k, v in params.items() if k not in {"cursor_factory", "context"}}
+    conn = psycopg.connect(**params, autocommit=True)
+    conn.execute(f"LISTEN {store.NOTIFY_CHANNEL}")
+    return conn
+
+
+def wait(listener: psycopg.Connection | None, timeout: float) -> None:
+    """Until a NOTIFY arrives (then gather the others queued) or ``timeout`` passes."""
+    if listener is None:
+        time.sleep(timeout)
+        return
+    for _ in listener.notifies(timeout=timeout, stop_after=1):
+        pass
+    for _ in listener.notifies(timeout=0.0):
+        pass

@@ -1,0 +1,163 @@
+"""The event seam end to end with a real Celery worker process (prefork, 2 children) on
+PostgreSQL and Redis, and the relay running in this process.
+
+Kill a worker child mid-handler, fail a handler, park and replay it: each ends with exactly
+one effect. The worker runs tests/kernel/events/worker_settings.py (the ``evtest`` module)
+and consumes only the ``evtest`` queue in REDIS_URL's database.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.db import close_old_connections, connection, transaction
+
+from app.kernel.events import publish, store
+from app.kernel.events.models import DeliveryAttempt, OutboxMessage, OutboxStatus
+from app.kernel.events.relay import RedisPipelinePublisher, Relay
+from tests.kernel.events.fixture_module import handlers as h
+from tests.kernel.events.fixture_module.events import Probe
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[3]
+QUEUE = "evtest"
+
+
+def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path, wire, settings):
+    """A ``celery -A app worker -Q evtest -c 2`` process and a relay thread; yields the log."""
+    settings.SEAMS_EVENT_TRANSPORT = "celery"
+    settings.SEAMS_EVENTS_SWEEP_SECONDS = 0.2
+    wire(h.ASYNC)
+    h.create_effect_table()
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.kernel.events.worker_settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "SEAMS_EVENT_TRANSPORT": "celery",
+        "SEAMS_EVENTS_MAX_ATTEMPTS": "3",
+        "SEAMS_EVENTS_RETRY_BASE_SECONDS": "0.1",
+        "LOG_LEVEL": "INFO",
+        "PYTHONPATH": str(ROOT),
+    }
+    log_path = tmp_path / "worker.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "app", "worker", "-Q", QUEUE, "-c", "2",
+             "--pool", "prefork", "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "-n", f"evtest-{os.getpid()}@%h", "--loglevel", "INFO"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    stop = threading.Event()
+
+    def relay() -> None:
+        try:
+            Relay(RedisPipelinePublisher(settings.REDIS_URL), batch=100).run(stop)
+        finally:
+            close_old_connections()
+
+    relay_thread = threading.Thread(target=relay, daemon=True)
+    relay_thread.start()
+    try:
+        wait_for(lambda: "ready." in log_path.read_text(), 30, "the worker to start")
+        yield log_path
+    finally:
+        stop.set()
+        relay_thread.join(10)
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+def row_of(event: Probe) -> OutboxMessage:
+    return OutboxMessage.objects.get(event_id=event.event_id)
+
+
+def settled(event: Probe, status: str = OutboxStatus.DONE):
+    return lambda: row_of(event).status == status
+
+
+def test_a_delivery_runs_once_in_the_worker(worker):
+    event = Probe(ref="one")
+    with transaction.atomic():
+        publish(event)
+    wait_for(settled(event), what="the delivery")
+    assert [e[1] for e in h.effects()] == ["one"]
+
+
+def test_worker_child_killed_mid_handler_redelivers_with_exactly_one_effect(worker, tmp_path):
+    pid_file = tmp_path / "handler.pid"
+    event = Probe(ref="killed", pid_file=str(pid_file), sleep=60)
+    with transaction.atomic():
+        publish(event)
+    pid = int(wait_for(lambda: pid_file.exists() and pid_file.read_text(), what="the handler"))
+    os.kill(pid, signal.SIGKILL)
+    wait_for(settled(event), what="the redelivery")
+    effects = h.effects()
+    assert [e[1] for e in effects] == ["killed"]
+    assert "WorkerLostError" in worker.read_text() or "SIGKILL" in worker.read_text()
+
+
+def test_failing_twice_then_succeeding_has_one_effect_and_a_record_of_attempts(worker):
+    event = Probe(ref="flaky", fail_times=2)
+    with transaction.atomic():
+        publish(event)
+    wait_for(settled(event), what="the third attempt")
+    row = row_of(event)
+    assert row.attempts == 2
+    assert list(DeliveryAttempt.objects.filter(message=row).values_list("attempt", flat=True)) == [
+        1,
+        2,
+    ]
+    assert [e[1] for e in h.effects()] == ["flaky"]
+
+
+def test_permanently_failing_ends_dead_and_replays_once_fixed(worker, tmp_path):
+    fixed = tmp_path / "fixed"
+    event = Probe(ref="broken", fail_unless_exists=str(fixed))
+    with transaction.atomic():
+        publish(event)
+    wait_for(settled(event, OutboxStatus.DEAD), what="the dead letter")
+    assert row_of(event).attempts == 3
+    assert h.effects() == []
+    fixed.touch()
+    store.replay([row_of(event).id])
+    wait_for(settled(event), what="the replay")
+    assert [e[1] for e in h.effects()] == ["broken"]
+
+
+def test_events_of_one_key_are_handled_in_order_by_two_worker_children(worker):
+    events = [Probe(ref="same", seq=i, fail_times=1 if i == 2 else 0) for i in range(6)]
+    events += [Probe(ref="other", seq=i) for i in range(3)]
+    with transaction.atomic():
+        publish(*events)
+    for event in events:
+        wait_for(settled(event), what=f"event {event.ref}/{event.seq}")
+    order = [(key, seq) for _, key, seq in h.effects()]
+    assert [seq for key, seq in order if key == "same"] == list(range(6))
+    assert [seq for key, seq in order if key == "other"] == list(range(3))
