@@ -3,5 +3,5 @@
 Owns: sales facts derived from events.
 Public: none.
 Publishes: nothing.
-Consumes: order outcomes.
+Consumes: orders.OrderConfirmed, orders.OrderCancelled (async; never blocks checkout).
 """

@@ -6,5 +6,5 @@ MANIFEST = ModuleManifest(
     name="analytics",
     summary="Sales facts derived from events.",
     depends_on=("orders",),
-    consumes=(),
+    consumes=("orders.OrderConfirmed", "orders.OrderCancelled"),
 )

@@ -1,1 +1,74 @@
-"""Writes of the analytics module, one function per action, named ``<entity>_<action>``."""
+"""Writes of the analytics module, one function per action, named ``<entity>_<action>``.
+
+Both are idempotent and commute: a redelivered event changes nothing, and a cancellation
+that arrives before its confirmation still leaves the order out of the figures.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from modules.analytics.models import LineFact, OrderFact
+
+Line = tuple[str, int, Decimal]  # sku, quantity, unit price
+
+
+def _record(
+    *, order_id: int, customer_id: int, lines: Iterable[Line], total: Decimal, currency: str
+) -> OrderFact | None:
+    """Insert the fact and its lines unless the order is known; ``None`` when it was."""
+    if OrderFact.objects.filter(order_id=order_id).exists():
+        return None
+    by_sku: dict[str, list] = defaultdict(lambda: [0, Decimal("0.00")])
+    for sku, quantity, unit_price in lines:
+        by_sku[sku][0] += quantity
+        by_sku[sku][1] += unit_price * quantity
+    try:
+        with transaction.atomic():
+            fact = OrderFact.objects.create(
+                order_id=order_id, customer_id=customer_id, total=total, currency=currency
+            )
+            LineFact.objects.bulk_create(
+                LineFact(order=fact, sku=sku, quantity=qty, revenue=revenue)
+                for sku, (qty, revenue) in sorted(by_sku.items())
+            )
+    except IntegrityError:  # a concurrent delivery recorded it first
+        return None
+    return fact
+
+
+def sale_record(
+    *,
+    order_id: int,
+    customer_id: int,
+    lines: Iterable[Line],
+    total: Decimal,
+    currency: str,
+    confirmed_at: datetime,
+) -> None:
+    """An order was confirmed: count it (once)."""
+    _record(order_id=order_id, customer_id=customer_id, lines=lines, total=total, currency=currency)
+    OrderFact.objects.filter(order_id=order_id, confirmed_at__isnull=True).update(
+        confirmed_at=confirmed_at
+    )
+
+
+def sale_reverse(
+    *,
+    order_id: int,
+    customer_id: int,
+    lines: Iterable[Line],
+    total: Decimal,
+    currency: str,
+    cancelled_at: datetime,
+) -> None:
+    """A confirmed order was cancelled and refunded: take it out of the figures (once)."""
+    _record(order_id=order_id, customer_id=customer_id, lines=lines, total=total, currency=currency)
+    OrderFact.objects.filter(order_id=order_id, cancelled_at__isnull=True).update(
+        cancelled_at=cancelled_at
+    )

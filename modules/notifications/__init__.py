@@ -3,5 +3,5 @@
 Owns: notifications sent to customers.
 Public: none.
 Publishes: nothing.
-Consumes: order and payment outcomes.
+Consumes: orders.OrderConfirmed, orders.OrderCancelled (async; never blocks checkout).
 """

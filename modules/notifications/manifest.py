@@ -6,5 +6,5 @@ MANIFEST = ModuleManifest(
     name="notifications",
     summary="Notifications sent to customers.",
     depends_on=("orders", "payments"),
-    consumes=(),
+    consumes=("orders.OrderConfirmed", "orders.OrderCancelled"),
 )

@@ -1,1 +1,27 @@
 """Writes of the notifications module, one function per action, named ``<entity>_<action>``."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from modules.notifications.models import Notification
+
+
+def notification_create(
+    *, customer_id: int, order_id: int, kind: str, message: str
+) -> tuple[Notification, bool]:
+    """Create the notification for (order, kind) unless it exists: redelivery is harmless.
+
+    Returns ``(notification, created)``.
+    """
+    existing = Notification.objects.filter(order_id=order_id, kind=kind).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                customer_id=customer_id, order_id=order_id, kind=kind, message=message
+            )
+    except IntegrityError:  # a concurrent delivery of the same event won
+        return Notification.objects.get(order_id=order_id, kind=kind), False
+    return notification, True

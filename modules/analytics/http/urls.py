@@ -1,2 +1,8 @@
+from django.urls import path
+
+from modules.analytics.http import views
+
 app_name = "analytics"
-urlpatterns: list = []
+urlpatterns = [
+    path("sales/", views.SalesView.as_view(), name="sales"),
+]
