@@ -14,3 +14,12 @@ def saga_expire_overdue() -> int:
 def saga_resume(order_id: int) -> str | None:
     """Drive one order's saga from its persisted state (operators, or after an incident)."""
     return services.saga_advance(order_id=order_id)
+
+
+# Read by celery beat (app.kernel.events.celery_config.module_periodic_tasks).
+PERIODIC_TASKS = {
+    "orders.saga_expire_overdue": {
+        "task": "orders.saga_expire_overdue",
+        "schedule": 30.0,  # seconds; a stuck saga is compensated within deadline + 30 s
+    },
+}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from app.kernel.http.parsing import customer_id, validated
 from app.kernel.http.problems import Conflict
 from app.kernel.http.schema import problem_responses
+from app.kernel.idempotency.decorators import idempotent
 from modules.orders import selectors, services
 from modules.orders.http.serializers import OrderIn, OrderOut
 
@@ -39,8 +40,21 @@ class OrderListCreateView(ListAPIView):
             "it is `confirmed` or `cancelled`. Honours `Idempotency-Key`."
         ),
         request=OrderIn,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description=(
+                    "Optional, 1-255 printable ASCII characters, kept 24 h per customer. The "
+                    "same key and body replay the first response; another body is a 422; a "
+                    "request with the key still in flight is a 409."
+                ),
+            )
+        ],
         responses={202: OrderOut, **problem_responses(400, 401, 409, 422, 429)},
     )
+    @idempotent
     def post(self, request, *args, **kwargs):
         body = validated(OrderIn, request.data)
         try:

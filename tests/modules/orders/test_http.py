@@ -241,3 +241,58 @@ def test_anonymous_gets_401(method, path):
 
 def test_method_not_allowed_is_405(customer):
     assert_problem(customer.delete(order_url(1)), 405)
+
+
+def test_idempotency_key_replays_the_first_response(shop, customer):
+    body = {"items": [{"sku": "MUG", "quantity": 1}]}
+    first = customer.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    run_events()
+    again = customer.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == again.status_code == 202
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Order.objects.count() == 1
+    assert balance(CUSTOMER) == Decimal("87.50")
+
+
+def test_idempotency_key_with_another_body_is_422(shop, customer):
+    customer.post(
+        ORDERS,
+        {"items": [{"sku": "MUG", "quantity": 1}]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-2",
+    )
+    response = customer.post(
+        ORDERS,
+        {"items": [{"sku": "MUG", "quantity": 2}]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-2",
+    )
+    assert_problem(response, 422)
+    assert Order.objects.count() == 1
+
+
+def test_idempotency_keys_are_scoped_per_customer(shop, customer):
+    fund(CUSTOMER + 1, "50.00")
+    body = {"items": [{"sku": "TEA", "quantity": 1}]}
+    customer.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="shared")
+    other = client_for(user_id=CUSTOMER + 1)
+    assert other.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="shared").status_code == 202
+    assert Order.objects.count() == 2
+
+
+def test_a_rejected_order_does_not_burn_its_idempotency_key(shop, customer):
+    bad = customer.post(
+        ORDERS,
+        {"items": [{"sku": "NOPE", "quantity": 1}]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-3",
+    )
+    assert_problem(bad, 400)
+    good = customer.post(
+        ORDERS,
+        {"items": [{"sku": "MUG", "quantity": 1}]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-3",
+    )
+    assert good.status_code == 202
