@@ -1,24 +1,30 @@
 # Seams: `make run` serves the shop on embedded defaults; `make test` runs every CI check.
+# Both create .venv and install the locked dependencies first; nothing else is needed.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: venv run test test-slow bench up lint clean
+.PHONY: venv run test lint test-slow bench up up-env clean
 
 $(BIN)/.installed: requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	    { echo "make: Seams needs Python 3.11+; $(PYTHON) is $$($(PYTHON) --version 2>&1). Set PYTHON=python3.11 or newer." >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	touch $@
 
 venv: $(BIN)/.installed
 
+# The shop on embedded defaults: SQLite, no Redis, events delivered in process.
 run: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
+# Every check CI runs. DATABASE_URL / REDIS_URL select real services; CI=true makes a test
+# that needs one of them and cannot reach it a failure instead of a skip.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py modules contracts --check
@@ -36,9 +42,16 @@ test-slow: venv
 bench: venv
 	$(BIN)/pytest -m bench -p no:cacheprovider bench
 
-up: venv
+# The production-like topology without Docker: gunicorn web, Celery worker, outbox relay and
+# beat from the Procfile (each through docker/entrypoint.sh), against PostgreSQL and Redis.
+# Ctrl-C stops all of them.
+up: up-env venv
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/honcho start -f Procfile
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
+
+up-env:
+	@test -n "$$DATABASE_URL" || { echo "make up: set DATABASE_URL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/seams (make run needs neither)" >&2; exit 2; }
+	@test -n "$$REDIS_URL" || { echo "make up: set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0 (make run needs neither)" >&2; exit 2; }
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm var .pytest_cache .ruff_cache .import_linter_cache

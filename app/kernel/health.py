@@ -26,7 +26,7 @@ def _redis_ok() -> str | None:
     if not settings.REDIS_URL:
         return None
     try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping()
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
     return None

@@ -1,1 +1,1 @@
-"""Logging, request logging and (later) metrics and tracing."""
+"""Observability: structlog logging, the per-request log line and Prometheus metrics."""

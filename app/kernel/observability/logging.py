@@ -1,57 +1,95 @@
 """structlog set-up: readable console lines in development, JSON lines in production.
 
-Standard-library loggers (Django, Celery) go through the same processors, so every line
-carries timestamp, level, event, and the bound context (request id, module).
+Standard-library loggers (Django, Celery, gunicorn's workers) go through the same processors,
+so every line carries ``timestamp``, ``level``, ``event``, ``logger`` and the bound context:
+``request_id`` (bound by the request middleware) and ``module`` (the module acting now, see
+:mod:`app.kernel.ownership`).
 """
 
 from __future__ import annotations
 
 import logging.config
+import sys
+from typing import Any
 
 import structlog
 
-_SHARED = [
+OWNERSHIP_MODULE = "app.kernel.ownership"
+
+
+def add_module(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Add ``module``: the module acting now, where one is known.
+
+    Settings configure logging before the app registry exists, so this file must not import
+    the kernel's module machinery. It needs no import: nothing can be acting as a module
+    unless :mod:`app.kernel.ownership` has been imported, so it is looked up in
+    ``sys.modules`` at log time (a dict lookup, no import side effects).
+    """
+    if "module" not in event and (ownership := sys.modules.get(OWNERSHIP_MODULE)):
+        module = ownership.current_module()
+        if module:
+            event["module"] = module
+    return event
+
+
+SHARED_PROCESSORS: list[Any] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
-    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    add_module,
+    structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
     structlog.processors.StackInfoRenderer(),
 ]
 
 
+def logging_dict(*, level: str = "INFO", fmt: str = "console") -> dict[str, Any]:
+    """The ``logging.config.dictConfig`` for ``fmt`` ``"json"`` or ``"console"``."""
+    if fmt not in {"json", "console"}:
+        raise ValueError(f"LOG_FORMAT must be 'json' or 'console', not {fmt!r}")
+    if fmt == "json":
+        render = [
+            # Tracebacks as data; no local variables (they may hold passwords or tokens).
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            ),
+            structlog.processors.JSONRenderer(),
+        ]
+    else:
+        render = [structlog.dev.ConsoleRenderer(colors=False)]
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "structlog": {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "foreign_pre_chain": SHARED_PROCESSORS,
+                "processors": [
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    *render,
+                ],
+            }
+        },
+        "handlers": {
+            "default": {
+                "class": "logging.StreamHandler",
+                "formatter": "structlog",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["default"], "level": level},
+        "loggers": {
+            # The request middleware logs every request once; these would log some twice.
+            "django.server": {"level": "CRITICAL"},
+            "django.request": {"level": "ERROR"},
+        },
+    }
+
+
 def configure_logging(*, level: str = "INFO", fmt: str = "console") -> None:
-    """Configure structlog and the standard library once per process."""
-    renderer = (
-        structlog.processors.JSONRenderer()
-        if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
-    pre_render = [structlog.processors.format_exc_info] if fmt == "json" else []
-    logging.config.dictConfig(
-        {
-            "version": 1,
-            "disable_existing_loggers": False,
-            "formatters": {
-                "structlog": {
-                    "()": structlog.stdlib.ProcessorFormatter,
-                    "foreign_pre_chain": _SHARED,
-                    "processors": [
-                        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                        *pre_render,
-                        renderer,
-                    ],
-                }
-            },
-            "handlers": {"default": {"class": "logging.StreamHandler", "formatter": "structlog"}},
-            "root": {"handlers": ["default"], "level": level},
-            "loggers": {
-                "django.server": {"level": "WARNING"},
-                "django.request": {"level": "ERROR"},
-            },
-        }
-    )
+    """Configure structlog and the standard library (idempotent; call once per process)."""
+    logging.config.dictConfig(logging_dict(level=level, fmt=fmt))
     structlog.configure(
-        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[*SHARED_PROCESSORS, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,

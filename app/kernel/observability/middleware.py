@@ -1,13 +1,38 @@
-"""Log every request exactly once, with a request id bound for everything logged meanwhile."""
+"""One line and one metric sample per request, with a request id bound for everything logged.
+
+Put first in ``MIDDLEWARE`` so that every response, redirects and static files included, is
+logged and counted exactly once.
+"""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
 import structlog
 
+from app.kernel.modules import module_of
+from app.kernel.observability.metrics import observe_request
+
 log = structlog.get_logger("seams.request")
+
+# A client may send its own X-Request-ID (for tracing across services); anything that is not
+# a short token is replaced, so that a header cannot forge or break log lines.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def request_id_of(request) -> str:
+    given = request.headers.get("X-Request-ID", "")
+    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+def module_of_view(request) -> str | None:
+    """The module whose view answered, from the resolved view's Python module."""
+    match = getattr(request, "resolver_match", None)
+    func = getattr(match, "func", None)
+    view_class = getattr(func, "view_class", None) or getattr(func, "cls", None)
+    return module_of(getattr(view_class or func, "__module__", "") or "")
 
 
 class RequestLogMiddleware:
@@ -15,18 +40,25 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        request_id = request_id_of(request)
+        request.request_id = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
-        response = self.get_response(request)
-        response["X-Request-ID"] = request_id
-        log.info(
-            "request",
-            method=request.method,
-            path=request.path,
-            status=response.status_code,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
-        )
-        structlog.contextvars.clear_contextvars()
-        return response
+        try:
+            response = self.get_response(request)
+            seconds = time.perf_counter() - started
+            response["X-Request-ID"] = request_id
+            observe_request(request, response.status_code, seconds)
+            fields = {
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(seconds * 1000, 2),
+            }
+            if module := module_of_view(request):
+                fields["module"] = module
+            log.info("request", **fields)
+            return response
+        finally:
+            structlog.contextvars.clear_contextvars()

@@ -1,0 +1,62 @@
+"""gunicorn settings of the ``web`` role (``gunicorn app.wsgi:application -c THIS_FILE``).
+
+Everything is read from the environment (HOST, PORT, WEB_CONCURRENCY, ...), so the image,
+``make up`` and the tests start the same server. Prometheus runs in multiprocess mode: each
+worker writes its samples under ``PROMETHEUS_MULTIPROC_DIR``; the master wipes that directory
+when it starts and marks every worker that exits as dead, so ``/metrics`` adds up live and
+past workers without leaking files of workers long gone.
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / f"seams-prometheus-{os.getuid()}")
+)
+
+# prometheus_client picks its multiprocess value class on import: the variable comes first.
+from prometheus_client import multiprocess
+
+from app.kernel.observability.logging import logging_dict
+
+bind = os.environ.get("GUNICORN_BIND") or (
+    f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+)
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
+# Only the proxy in front may set X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER trusts it).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+accesslog = None  # the request middleware logs every request once, as structured lines
+loglevel = os.environ.get("LOG_LEVEL", "INFO")
+# gunicorn's own lines (boot, worker exits, timeouts) in the same format as the app's.
+_production = os.environ.get("DJANGO_ENV") == "production"
+logconfig_dict = logging_dict(
+    level=loglevel.upper(),
+    fmt=os.environ.get("LOG_FORMAT") or ("json" if _production else "console"),
+)
+logconfig_dict["loggers"]["gunicorn.error"] = {"level": loglevel.upper(), "propagate": True}
+logconfig_dict["loggers"]["gunicorn.access"] = {"level": "CRITICAL", "propagate": False}
+control_socket_disable = True  # not used; several servers on one machine would share its path
+SHARED_MEMORY = "/dev/shm"  # noqa: S108 - gunicorn's own heartbeat files, per worker
+if Path(SHARED_MEMORY).is_dir():
+    worker_tmp_dir = SHARED_MEMORY  # heartbeats off the (possibly slow) container disk
+
+
+def on_starting(server):
+    """Master start: samples from a previous run must not be added to this run's."""
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    """A worker exited: fold its live gauges away (counters and histograms are kept)."""
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,176 @@
+"""The web role for real: gunicorn with two workers, metrics summed across them, JSON logs."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import runpy
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.app.conftest import ROOT, clean_env
+
+CONFIG = ROOT / "app" / "gunicorn.conf.py"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str) -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+def wait_until_serving(port: int, process, deadline: float = 60) -> None:
+    until = time.monotonic() + deadline
+    while time.monotonic() < until:
+        if process.poll() is not None:
+            raise AssertionError(f"gunicorn exited with {process.returncode}")
+        try:
+            if get(port, "/healthz/")[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("gunicorn did not answer /healthz/ in time")
+
+
+def healthz_count(metrics_text: str) -> float:
+    for family in text_string_to_metric_families(metrics_text):
+        for sample in family.samples:
+            if (
+                sample.name == "seams_http_requests_total"
+                and sample.labels["route"] == "healthz/"
+                and sample.labels["status"] == "200"
+            ):
+                return sample.value
+    return 0.0
+
+
+def worker_pids(master_pid: int) -> list[int]:
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+@pytest.fixture
+def web(tmp_path):
+    """``docker/entrypoint.sh web``: two sync workers, JSON logs, a stale metrics directory."""
+
+    metrics_dir = tmp_path / "prometheus"
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_999999.db").write_bytes(b"left over from a previous run")
+    port = free_port()
+    log_path = tmp_path / "web.log"
+    env = clean_env(
+        HOST="127.0.0.1",
+        PORT=str(port),
+        WEB_CONCURRENCY="2",
+        LOG_FORMAT="json",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [str(ROOT / "docker" / "entrypoint.sh"), "web"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_serving(port, process)
+        yield SimpleNamespace(
+            port=port, process=process, metrics_dir=metrics_dir, log_path=log_path
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_metrics_add_up_across_workers_and_survive_a_dead_worker(web):
+    assert not (web.metrics_dir / "counter_999999.db").exists(), "stale samples were wiped"
+    baseline = healthz_count(get(web.port, "/metrics")[1])
+
+    for _ in range(10):
+        assert get(web.port, "/healthz/")[0] == 200
+    # A worker dies (as at a timeout or max_requests); its counts must not vanish.
+    victim = worker_pids(web.process.pid)[0]
+    os.kill(victim, signal.SIGTERM)
+    until = time.monotonic() + 30
+    while victim in worker_pids(web.process.pid) or len(worker_pids(web.process.pid)) < 2:
+        assert time.monotonic() < until, "gunicorn did not replace the worker"
+        time.sleep(0.1)
+    for _ in range(10):
+        assert get(web.port, "/healthz/")[0] == 200
+
+    status, text = get(web.port, "/metrics")
+    assert status == 200
+    assert healthz_count(text) - baseline == 20
+    files = {path.name for path in web.metrics_dir.iterdir()}
+    assert len({name.split("_")[-1] for name in files if name.startswith("counter_")}) >= 2
+
+
+def test_every_request_is_one_json_line(web):
+    for path in ("/healthz/", "/healthz/", "/missing/", "/readyz/"):
+        get(web.port, path)
+    time.sleep(0.3)
+    records, not_json = [], []
+    for line in web.log_path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            not_json.append(line)
+    assert not not_json, not_json  # gunicorn's own lines are JSON too
+    requests = [r for r in records if r["event"] == "request" and r["path"] != "/healthz/"]
+    assert [(r["path"], r["status"]) for r in requests] == [("/missing/", 404), ("/readyz/", 200)]
+    healthz = [r for r in records if r["event"] == "request" and r["path"] == "/healthz/"]
+    assert len(healthz) >= 2  # the readiness polls of the fixture, plus these two
+    assert any(r["logger"] == "gunicorn.error" for r in records)
+
+
+def test_config_wipes_metrics_at_start_and_marks_dead_workers(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "prom"))
+    config = runpy.run_path(str(CONFIG))
+    (tmp_path / "prom").mkdir()
+    (tmp_path / "prom" / "counter_1.db").write_bytes(b"stale")
+
+    config["on_starting"](None)
+    assert list((tmp_path / "prom").iterdir()) == []
+
+    live_gauge = tmp_path / "prom" / "gauge_livesum_4242.db"
+    counter = tmp_path / "prom" / "counter_4242.db"
+    live_gauge.write_bytes(b"")
+    counter.write_bytes(b"")
+    config["child_exit"](None, SimpleNamespace(pid=4242))
+    assert not live_gauge.exists()
+    assert counter.exists(), "a dead worker's counts still count"
+
+
+def test_config_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("HOST", "0.0.0.0")  # noqa: S104
+    monkeypatch.setenv("PORT", "9123")
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "/tmp/unused")  # noqa: S108
+    config = runpy.run_path(str(CONFIG))
+    assert config["bind"] == "0.0.0.0:9123"
+    assert config["workers"] == 5
+    assert config["accesslog"] is None  # the app logs each request once

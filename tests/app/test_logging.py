@@ -1,0 +1,124 @@
+"""Every request is logged exactly once; production lines are JSON with the fields we query."""
+
+import io
+import json
+import logging
+
+import pytest
+import structlog
+from django.test import Client
+
+from app.kernel.observability.logging import configure_logging
+from app.kernel.ownership import acting_as
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.app.urls")]
+
+
+@pytest.fixture
+def log_lines(settings):
+    """Reconfigure logging as ``fmt`` into a buffer; yields a reader of the lines written."""
+    buffers = []
+
+    def start(fmt: str):
+        configure_logging(level="INFO", fmt=fmt)
+        buffer = io.StringIO()
+        for handler in logging.getLogger().handlers:
+            handler.setStream(buffer)
+        buffers.append(buffer)
+        return lambda: buffer.getvalue().splitlines()
+
+    yield start
+    configure_logging(level=settings.LOG_LEVEL, fmt=settings.LOG_FORMAT)
+
+
+def request_lines(records):
+    return [r for r in records if r.get("event") == "request"]
+
+
+def test_production_lines_are_json_with_the_documented_keys(log_lines):
+    read = log_lines("json")
+    response = Client().get("/healthz/", HTTP_X_REQUEST_ID="req-42")
+
+    records = [json.loads(line) for line in read()]  # every line parses
+    [line] = request_lines(records)
+    assert {"timestamp", "level", "event", "request_id", "method", "path", "status"} <= set(line)
+    assert line["level"] == "info"
+    assert line["method"] == "GET" and line["path"] == "/healthz/" and line["status"] == 200
+    assert line["duration_ms"] >= 0
+    assert line["request_id"] == "req-42" == response["X-Request-ID"]
+    assert line["timestamp"].endswith("Z")
+
+
+def test_each_request_is_logged_exactly_once_whatever_its_outcome(log_lines):
+    read = log_lines("json")
+    client = Client(raise_request_exception=False)
+    answers = [
+        client.get("/healthz/"),
+        client.get("/no/such/page/"),  # 404 outside DRF
+        client.get("/healthz"),  # 301 from APPEND_SLASH
+        client.post("/healthz/"),
+        client.get("/test/boom/"),  # 500: the traceback is logged once more, as an error
+        client.get("/metrics"),
+    ]
+
+    records = [json.loads(line) for line in read()]
+    lines = request_lines(records)
+    assert [(r["path"], r["status"]) for r in lines] == [
+        ("/healthz/", 200),
+        ("/no/such/page/", 404),
+        ("/healthz", 301),
+        ("/healthz/", 200),
+        ("/test/boom/", 500),
+        ("/metrics", 200),
+    ]
+    assert [a.status_code for a in answers] == [r["status"] for r in lines]
+    assert len({r["request_id"] for r in lines}) == len(lines)
+    errors = [r for r in records if r["level"] == "error"]
+    assert len(errors) == 1
+    [exception] = errors[0]["exception"]
+    assert exception["exc_type"] == "RuntimeError" and exception["exc_value"] == "boom"
+    assert "locals" not in json.dumps(errors[0])  # no local variables (secrets) in logs
+
+
+def test_lines_logged_during_a_request_carry_its_id_and_module(log_lines):
+    read = log_lines("json")
+    Client().get("/test/orders/7/", HTTP_X_REQUEST_ID="abc")
+
+    records = [json.loads(line) for line in read()]
+    [looked_up] = [r for r in records if r["event"] == "order looked up"]
+    assert looked_up["request_id"] == "abc"
+    assert looked_up["module"] == "orders"
+    assert looked_up["order_id"] == 7
+    [line] = request_lines(records)
+    assert line["module"] == "orders"
+    assert line["request_id"] == "abc"
+
+
+def test_a_forged_request_id_is_replaced(log_lines):
+    read = log_lines("json")
+    response = Client().get("/healthz/", HTTP_X_REQUEST_ID='x" injected\nline')
+    [line] = request_lines([json.loads(line) for line in read()])
+    assert line["request_id"] == response["X-Request-ID"]
+    assert len(line["request_id"]) == 32  # a fresh uuid4 hex
+
+
+def test_module_is_bound_outside_requests_too(log_lines):
+    read = log_lines("json")
+    with acting_as("payments"):
+        structlog.get_logger("seams.test").info("wallet charged")
+    structlog.get_logger("seams.test").info("no module here")
+    logging.getLogger("celery.worker").info("stdlib line")
+
+    first, second, third = (json.loads(line) for line in read())
+    assert first["module"] == "payments"
+    assert "module" not in second
+    assert third["event"] == "stdlib line" and third["logger"] == "celery.worker"
+    assert third["level"] == "info" and "timestamp" in third
+
+
+def test_development_lines_are_readable_console_text(log_lines):
+    read = log_lines("console")
+    Client().get("/healthz/")
+    [line] = [line for line in read() if "request" in line]
+    assert not line.startswith("{")
+    assert "method=GET" in line and "path=/healthz/" in line and "status=200" in line
