@@ -24,6 +24,16 @@ if DJANGO_ENV not in {"development", "production"}:
         f"DJANGO_ENV must be 'development' or 'production', not {DJANGO_ENV!r}"
     )
 PRODUCTION = DJANGO_ENV == "production"
+if PRODUCTION and (
+    missing := [
+        name
+        for name in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS")
+        if not env(name, default="")
+    ]
+):
+    raise environ.ImproperlyConfigured(
+        "DJANGO_ENV=production needs these environment variables set: " + ", ".join(missing)
+    )
 
 
 def _required_in_production(name: str, dev_default: str) -> str:
@@ -77,9 +87,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "app.kernel.observability.middleware.RequestLogMiddleware",  # first: logs every request once
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "app.kernel.observability.middleware.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,6 +131,19 @@ DATABASES = {
 if PRODUCTION and "DATABASE_URL" not in env:
     raise environ.ImproperlyConfigured("Set the DATABASE_URL environment variable")
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer fails /readyz/ in seconds rather than hanging it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5)
+    )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes or threads on one file (make run, all-in-one): take the write lock at
+    # BEGIN and wait for it, instead of failing with "database is locked" mid-transaction.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=env.int("SQLITE_TIMEOUT", default=20),
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -191,7 +214,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or TESTING
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL or TESTING)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -263,7 +286,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = BASE_DIR / "staticfiles"  # filled by collectstatic (the image does it)
+WHITENOISE_AUTOREFRESH = DEBUG  # development serves from the apps; no collectstatic needed
 
 # ---------------------------------------------------------------------------
 # Security (production profile)
@@ -284,6 +308,8 @@ if PRODUCTION:
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "console")
 LOGGING_CONFIG = None  # configured below, once, by the kernel
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # Celery logs through the same structlog handler
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")  # when set, GET /metrics needs it as bearer
 
 from app.kernel.observability.logging import configure_logging  # noqa: E402
 
