@@ -8,6 +8,9 @@ Usage in a view::
     def post(self, request): ...
 
 Each status maps to ``application/problem+json`` with the :class:`ProblemSerializer` shape.
+The postprocessing hook :func:`add_problem_responses` (``SPECTACULAR_SETTINGS``) adds the
+problems every endpoint can produce (401, 404, 400/415, 429) to every operation, so a view
+only declares its own (403, 409, 422...).
 """
 
 from __future__ import annotations
@@ -60,3 +63,56 @@ def problem_responses(*statuses: int) -> dict[Any, OpenApiResponse]:
         )
         for status in statuses
     }
+
+
+_PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "properties": {
+        "type": {"type": "string", "description": "urn:seams:problem:<code>"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string", "description": "The request path."},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": 'Validation failures: {"field": ["message"]}; nested fields dotted.',
+        },
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+
+
+def add_problem_responses(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """drf-spectacular postprocessing hook: every ``/api/`` operation documents the problems
+    the edge can always produce (429; 401 when a token is required; 400/415 with a body; 404
+    with a path parameter), so views only declare their own (403, 409, 422...)."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("Problem", _PROBLEM_SCHEMA)
+    ref = {"$ref": "#/components/schemas/Problem"}
+    for route, operations in result.get("paths", {}).items():
+        if not route.startswith("/api/v"):
+            continue
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            wanted = {429}
+            if "requestBody" in operation:
+                wanted |= {400, 415}
+            if "{" in route:
+                wanted.add(404)
+            security = operation.get("security") or []
+            if security and all(security):  # no anonymous ({}) alternative
+                wanted.add(401)
+            responses = operation["responses"]
+            for status in wanted:
+                responses.setdefault(
+                    str(status),
+                    {
+                        "content": {PROBLEM_CONTENT_TYPE: {"schema": ref}},
+                        "description": _DESCRIPTIONS[status],
+                    },
+                )
+            operation["responses"] = dict(sorted(responses.items()))
+    return result
