@@ -255,6 +255,18 @@ REST_FRAMEWORK = {
 }
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
 
+# Idempotency-Key records (app/kernel/idempotency): kept at least this long, then pruned hourly;
+# an in-flight record older than the lock time (its process died) may be taken over.
+SEAMS_IDEMPOTENCY_TTL_HOURS = env.float("SEAMS_IDEMPOTENCY_TTL_HOURS", default=24.0)
+SEAMS_IDEMPOTENCY_LOCK_SECONDS = env.float("SEAMS_IDEMPOTENCY_LOCK_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE = {  # merged with the kernel's and the modules' entries (app/celery.py)
+    "idempotency-prune": {
+        "task": "idempotency.prune",
+        "schedule": 3600.0,
+        "options": {"queue": SEAMS_EVENTS_KERNEL_QUEUE, "expires": 600},
+    },
+}
+
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=1)),

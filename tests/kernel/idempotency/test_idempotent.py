@@ -16,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from app.kernel.idempotency import tasks
 from app.kernel.idempotency.decorators import fingerprint, idempotent
 from app.kernel.idempotency.models import IdempotencyRecord
 from app.kernel.idempotency.services import records_prune
@@ -259,3 +260,13 @@ def _fingerprint_of(body):
         data = body
 
     return fingerprint(_Req())
+
+
+@pytest.mark.django_db
+def test_prune_task_is_scheduled_hourly(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["idempotency-prune"]
+    assert entry["task"] == tasks.prune.name == "idempotency.prune"
+    IdempotencyRecord.objects.create(
+        scope="s", key="k", fingerprint="f", created_at=timezone.now() - timedelta(days=2)
+    )
+    assert tasks.prune() == 1
