@@ -8,7 +8,10 @@ stack inspection. Every entry point into a module's code enters ``acting_as(modu
 - HTTP views: ``app.kernel.boundaries.middleware.ModuleAttributionMiddleware`` attributes a
   request to the module whose package defines the resolved view;
 - event handlers: the bus runs each handler inside ``acting_as(<subscriber>)``;
-- Celery tasks: declare a module's tasks with ``@module_task`` (instead of ``@shared_task``)::
+- Celery tasks: the Celery app's base task class (``app.kernel.events.celery_config.ModuleTask``)
+  runs every task defined under ``modules/<name>/`` as ``<name>``; ``@module_task`` (a
+  ``shared_task`` that also enters ``acting_as`` itself, so it holds under any task class)
+  adds the naming convention::
 
       from app.kernel.ownership import module_task
 

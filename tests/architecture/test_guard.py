@@ -230,3 +230,10 @@ def test_a_real_module_view_is_attributed(client, monkeypatch):
     client.get("/api/v1/catalog/products/")
     client.get("/healthz/")
     assert seen == ["catalog", None]
+
+
+def test_the_guard_is_installed_on_the_connection():
+    from app.kernel.boundaries.guard import ownership_guard
+
+    count("django_content_type")
+    assert ownership_guard in connection.execute_wrappers
