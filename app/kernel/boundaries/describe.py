@@ -174,7 +174,10 @@ def markdown(items: list[ModuleCanvas], found: dict[str, ModuleManifest]) -> str
             out.append("- none")
         out += ["", "**events out** (`" + m.package + ".events`)", ""]
         if c.publishes:
-            out += [f"- `{e.name}` v{e.version}: {', '.join(e.fields)}" for e in c.publishes]
+            for e in c.publishes:
+                readers = [n for n, other in found.items() if e.name in other.consumes]
+                line = f"- `{e.name}` v{e.version}: {', '.join(e.fields)}"
+                out.append(line + (f"; consumed by {', '.join(readers)}" if readers else ""))
         else:
             out.append("- none")
         out += ["", "**events in** (`handlers.SUBSCRIPTIONS`)", ""]
