@@ -9,6 +9,7 @@ from django.apps import apps
 from django.db import connection
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.urls import path
 
 from app.kernel.boundaries.guard import DataOwnershipViolation, tables_in
 from app.kernel.boundaries.middleware import ModuleAttributionMiddleware, view_module
@@ -237,3 +238,31 @@ def test_the_guard_is_installed_on_the_connection():
 
     count("django_content_type")
     assert ownership_guard in connection.execute_wrappers
+
+
+# --- end to end through the middleware ------------------------------------------------------
+
+
+def _orders_view_reading_inventory(request):
+    return HttpResponse(str(model_of("inventory").objects.count()))
+
+
+def _orders_view_reading_its_own_table(request):
+    return HttpResponse(str(model_of("orders").objects.count()))
+
+
+_orders_view_reading_inventory.__module__ = "modules.orders.http.views"
+_orders_view_reading_its_own_table.__module__ = "modules.orders.http.views"
+
+urlpatterns = [
+    path("probe/foreign/", _orders_view_reading_inventory),
+    path("probe/own/", _orders_view_reading_its_own_table),
+]
+
+
+def test_a_module_view_reading_another_modules_table_is_refused(client, settings):
+    settings.ROOT_URLCONF = __name__
+    with pytest.raises(DataOwnershipViolation, match="module 'orders' touched table"):
+        client.get("/probe/foreign/")
+    assert client.get("/probe/own/").status_code == 200
+    assert current_module() is None
