@@ -18,7 +18,10 @@ from modules.inventory.http.serializers import AdjustIn, StockOut
 
 
 def _require_catalog_sku(sku: str) -> None:
-    if sku not in catalog_api.price_skus(skus=[sku]):
+    # a SKU is 1-64 printable characters; anything else (NUL bytes included) is not one
+    if not (0 < len(sku) <= 64 and sku.isprintable()) or sku not in catalog_api.price_skus(
+        skus=[sku]
+    ):
         raise NotFound(f"No product with SKU {sku!r} in the catalog.")
 
 

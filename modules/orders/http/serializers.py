@@ -17,17 +17,21 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class StrictCharField(serializers.CharField):
-    """A JSON string (a number is not silently turned into one)."""
+class SkuField(serializers.CharField):
+    """A JSON string of 1-64 printable characters (a number is not turned into one)."""
+
+    default_error_messages = {"unprintable": "A SKU has printable characters only."}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if not data.isprintable():
+            self.fail("unprintable")
         return super().to_internal_value(data)
 
 
 class OrderItemIn(StrictSerializer):
-    sku = StrictCharField(max_length=64, help_text="A catalog SKU for sale.")
+    sku = SkuField(max_length=64, help_text="A catalog SKU for sale.")
     quantity = StrictIntegerField(
         min_value=1, max_value=MAX_QUANTITY, help_text=f"1 to {MAX_QUANTITY} units."
     )

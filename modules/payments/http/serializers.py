@@ -5,12 +5,16 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from app.kernel.http.parsing import StrictSerializer
 from modules.payments.services import CENT, max_top_up
 
 
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^\d+(\.\d{1,2})?$", "example": "25.00"}
+)
 class MoneyField(serializers.Field):
     """A positive amount with at most two places, as a JSON string ("12.50") or number."""
 

@@ -43,7 +43,7 @@ def test_a_catalog_sku_never_stocked_reads_zeros():
     }
 
 
-@pytest.mark.parametrize("sku", ["NOPE", "x" * 300, "%20"])
+@pytest.mark.parametrize("sku", ["NOPE", "x" * 300, "%20", "%00", "MUG%0A", "%F0%9F%92%A9"])
 def test_unknown_sku_is_404(sku):
     assert_problem(anonymous_client().get(url(sku)), 404)
 

@@ -127,6 +127,8 @@ def test_unknown_and_inactive_skus_are_named_in_a_400(shop, customer):
         {"items": [{"sku": 5, "quantity": 1}]},
         {"items": [{"sku": "", "quantity": 1}]},
         {"items": [{"sku": "x" * 65, "quantity": 1}]},
+        {"items": [{"sku": "MUG\u0000", "quantity": 1}]},
+        {"items": [{"sku": "MUG\n", "quantity": 1}]},
         {"items": [{"sku": "MUG", "quantity": 1, "price": "0.01"}]},
         {"items": [{"sku": "MUG", "quantity": 1}], "total": "0.01"},
         {"items": [{"sku": "MUG", "quantity": 600}, {"sku": "MUG", "quantity": 600}]},
