@@ -102,6 +102,17 @@ def test_malformed_json_is_400_problem(api):
     assert body["type"] == "urn:seams:problem:malformed-request"
 
 
+def test_deeply_nested_json_is_400_not_500(api):
+    response = api.post("/t/echo/", data="[" * 100_000, content_type="application/json")
+    body = assert_problem(response, 400)
+    assert body["type"] == "urn:seams:problem:malformed-request"
+
+
+def test_invalid_utf8_is_400(api):
+    response = api.post("/t/echo/", data=b'{"name": "\xff"}', content_type="application/json")
+    assert_problem(response, 400)
+
+
 def test_json_array_instead_of_object_is_400(api):
     response = api.post("/t/echo/", data="[1, 2]", content_type="application/json")
     body = assert_problem(response, 400)
