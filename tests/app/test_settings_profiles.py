@@ -1,8 +1,10 @@
 """The production profile refuses to start half-configured and passes ``check --deploy``."""
 
+import sys
+
 import pytest
 
-from tests.app.conftest import PRODUCTION_ENV, clean_env, manage
+from tests.app.conftest import PRODUCTION_ENV, clean_env, manage, run
 
 
 def test_production_profile_passes_check_deploy_with_no_warnings():
@@ -56,3 +58,17 @@ def test_production_turns_on_https_headers():
         "True",
         "json",
     ]
+
+
+def test_production_redirects_to_https_except_probes_and_metrics():
+    probe = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "c = Client(HTTP_HOST='shop.example.com');"
+        "print(*[c.get(p).status_code for p in"
+        " ('/healthz/', '/metrics', '/api/v1/catalog/products/')])"
+    )
+    env = clean_env(DJANGO_SETTINGS_MODULE="app.settings", **PRODUCTION_ENV)
+    result = run([sys.executable, "-c", probe], env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-3:] == ["200", "200", "301"]
