@@ -177,7 +177,7 @@ def test_money_and_stock_are_conserved_after_a_mixed_concurrent_run():
         fund(customer, "20.00")
     plans = [
         (rng.choice(customers), rng.choice(("order", "order", "order", "top_up", "cancel")), i)
-        for i in range(60)
+        for i in range(48)
     ]
     top_ups_ok: list[Decimal] = []
     lock = threading.Lock()
@@ -222,3 +222,56 @@ def test_money_and_stock_are_conserved_after_a_mixed_concurrent_run():
     assert_stock_consistent()
     assert_orders_match_money_and_stock()
     assert outcomes[("confirmed", None)] >= 1
+
+
+def test_cancels_and_timeouts_racing_running_sagas_leave_everything_consistent(settings):
+    """Sagas run while customers cancel the same orders and the sweeper times them out:
+    every order ends confirmed or cancelled, and money and stock add up."""
+    from django.utils import timezone
+
+    from app.kernel.ownership import acting_as
+    from modules.orders import services
+
+    settings.SEAMS_EVENTS_EMBEDDED_DISPATCH = "manual"  # sagas run only when the threads say so
+    product("RACE", "3.00", stock=15)
+    customers = list(range(300, 310))
+    for customer in customers:
+        fund(customer, "12.00")
+    orders = [
+        services.order_place(customer_id=customer, lines=[("RACE", 1 + n % 2)])
+        for n, customer in enumerate(customers * 2)
+    ]
+    jobs = []
+    for n, order in enumerate(orders):
+        jobs += [("advance", order), ("cancel" if n % 2 else "advance", order)]
+    jobs += [("advance", order) for order in orders[::4]] + [("expire", None)] * 4
+    random.Random(7).shuffle(jobs)
+    far_future = timezone.now() + timezone.timedelta(hours=1)
+
+    def act(i: int):
+        kind, order = jobs[i]
+        with acting_as("orders"):
+            if kind == "advance":
+                return kind, services.saga_advance(order_id=order.pk)
+            if kind == "expire":
+                return kind, len(services.saga_expire_overdue(now=far_future if i % 2 else None))
+            try:
+                services.order_cancel(order_id=order.pk, customer_id=order.customer_id)
+            except services.OrderNotCancellableError:
+                return kind, "already cancelled"
+            return kind, "cancelled"
+
+    results = run_in_threads(len(jobs), act)
+    run_events()
+    outcomes = Counter(Order.objects.values_list("status", "cancellation_reason"))
+    print("\nrace:", Counter(r[0] for r in results), dict(outcomes))
+    assert sum(outcomes.values()) == len(orders)
+    assert_money_conserved()
+    assert_stock_consistent()
+    assert_orders_match_money_and_stock()
+    item = StockItem.objects.get(sku="RACE")
+    assert item.reserved == 0
+    confirmed_units = sum(
+        line.quantity for o in Order.objects.filter(status="confirmed") for line in o.lines.all()
+    )
+    assert item.sold - item.returned == confirmed_units
