@@ -1,14 +1,37 @@
 """Admin for the catalog module's models: edits go through the services (events included)."""
 
+from django import forms
 from django.contrib import admin, messages
 
 from modules.catalog import services
 from modules.catalog.models import Product
-from modules.catalog.rules import CatalogError
+from modules.catalog.rules import CatalogError, check_price, check_sku
+
+
+class ProductForm(forms.ModelForm):
+    """The catalog rules, checked before the services run (so errors show on the form)."""
+
+    class Meta:
+        model = Product
+        fields = ("sku", "name", "description", "price", "active")
+
+    def clean_sku(self):
+        return self._rule(check_sku, "sku")
+
+    def clean_price(self):
+        return self._rule(check_price, "price")
+
+    def _rule(self, check, field):
+        value = self.cleaned_data.get(field)
+        try:
+            return check(value)
+        except CatalogError as error:
+            raise forms.ValidationError(error.message) from None
 
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    form = ProductForm
     list_display = ("sku", "name", "price", "active", "updated_at")
     list_filter = ("active",)
     search_fields = ("sku", "name")
