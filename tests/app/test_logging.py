@@ -6,7 +6,9 @@ import logging
 
 import pytest
 import structlog
+from django.contrib.auth import get_user_model
 from django.test import Client
+from rest_framework_simplejwt.tokens import AccessToken
 
 from app.kernel.observability.logging import configure_logging
 from app.kernel.ownership import acting_as
@@ -92,6 +94,21 @@ def test_lines_logged_during_a_request_carry_its_id_and_module(log_lines):
     [line] = request_lines(records)
     assert line["module"] == "orders"
     assert line["request_id"] == "abc"
+
+
+def test_an_authenticated_request_logs_the_user_id_without_a_user_query(
+    log_lines, django_assert_num_queries
+):
+    user = get_user_model().objects.create_user(email="log@example.com", password="x-long-pw-1")
+    token = str(AccessToken.for_user(user))
+    read = log_lines("json")
+    with django_assert_num_queries(0):
+        Client().get("/test/whoami/", HTTP_AUTHORIZATION=f"Bearer {token}")
+        Client().get("/healthz/")
+
+    first, second = request_lines([json.loads(line) for line in read()])
+    assert str(first["user_id"]) == str(user.id)  # a token claim, not a database read
+    assert "user_id" not in second
 
 
 def test_a_forged_request_id_is_replaced(log_lines):

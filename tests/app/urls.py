@@ -3,6 +3,8 @@
 import structlog
 from django.http import JsonResponse
 from django.urls import path
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from app.kernel.ownership import acting_as
 from app.urls import urlpatterns as app_urlpatterns
@@ -21,7 +23,14 @@ def orders_view(request, pk):
 # Views report the module they belong to by their Python module, as a module's views would.
 orders_view.__module__ = "modules.orders.http.views"
 
+
+class WhoAmI(APIView):
+    def get(self, request):
+        return Response({"id": request.user.id})
+
+
 urlpatterns = [
+    path("test/whoami/", WhoAmI.as_view()),
     path("test/boom/", boom),
     path("test/orders/<int:pk>/", orders_view),
     *app_urlpatterns,

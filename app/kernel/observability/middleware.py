@@ -11,6 +11,7 @@ import time
 import uuid
 
 import structlog
+from django.utils.functional import LazyObject
 
 from app.kernel.modules import module_of
 from app.kernel.observability.metrics import observe_request
@@ -33,6 +34,17 @@ def module_of_view(request) -> str | None:
     func = getattr(match, "func", None)
     view_class = getattr(func, "view_class", None) or getattr(func, "cls", None)
     return module_of(getattr(view_class or func, "__module__", "") or "")
+
+
+def user_id_of(request) -> int | str | None:
+    """The authenticated user's id, if a view authenticated one (DRF's JWT sets ``user``).
+
+    Django's own lazy user is left alone: evaluating it would cost a session query.
+    """
+    user = getattr(request, "user", None)
+    if user is None or isinstance(user, LazyObject) or not user.is_authenticated:
+        return None
+    return getattr(user, "id", None)
 
 
 class RequestLogMiddleware:
@@ -58,6 +70,8 @@ class RequestLogMiddleware:
             }
             if module := module_of_view(request):
                 fields["module"] = module
+            if (user_id := user_id_of(request)) is not None:
+                fields["user_id"] = user_id
             log.info("request", **fields)
             return response
         finally:
