@@ -213,3 +213,32 @@ def test_make_up_refuses_without_the_services(missing):
     result = run(["make", "--no-print-directory", "up"], env=env)
     assert result.returncode != 0
     assert f"make up: set {missing}" in result.stderr
+
+
+def test_make_test_runs_every_ci_check_after_the_locked_install():
+    result = run(["make", "-n", "-B", "test"], env=clean_env())
+    assert result.returncode == 0, result.stderr
+    steps = result.stdout
+    expected = [
+        "--require-hashes -r requirements.lock",
+        "ruff check .",
+        "lint-imports",
+        "manage.py makemigrations --check",
+        "manage.py check --fail-level WARNING",
+        "pytest",
+    ]
+    positions = [steps.find(step) for step in expected]
+    assert -1 not in positions, dict(zip(expected, positions, strict=True))
+    assert positions == sorted(positions)
+
+
+def test_make_run_migrates_seeds_and_serves_on_host_and_port():
+    result = run(["make", "-n", "-B", "run", "HOST=0.0.0.0", "PORT=9999"], env=clean_env())
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "-m venv .venv" in result.stdout
+    assert lines[-3:] == [
+        ".venv/bin/python manage.py migrate --noinput",
+        ".venv/bin/python manage.py seed_demo",
+        ".venv/bin/python manage.py runserver --noreload 0.0.0.0:9999",
+    ]
