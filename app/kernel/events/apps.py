@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.core.signals import request_started
 
 from app.kernel.events.bus import bus
-from app.kernel.ownership import acting_as
+from app.kernel.ownership import _current, acting_as
 
 
 class EventsConfig(AppConfig):
@@ -16,4 +17,14 @@ class EventsConfig(AppConfig):
         # imported here, not at the top: it imports this app's models
         from app.kernel.events.embedded import write_outbox
 
-        bus.install(outbox=write_outbox, run_as=acting_as)
+        # _current: the ContextVar acting_as sets (fast path for sync dispatch; see bus.install)
+        bus.install(outbox=write_outbox, run_as=acting_as, module_var=_current)
+        # embedded transport in a serving process: start the dispatcher with the first
+        # request, so rows left pending by a previous run are delivered without a new publish
+        request_started.connect(start_embedded_dispatcher, dispatch_uid="seams_events.dispatcher")
+
+
+def start_embedded_dispatcher(**kwargs: object) -> None:
+    from app.kernel.events import embedded  # imports models: not at the top of apps.py
+
+    embedded.ensure_dispatcher()

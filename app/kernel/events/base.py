@@ -36,7 +36,8 @@ class Event(BaseModel):
 
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     occurred_at: datetime = Field(default_factory=_now)
-    traceparent: str | None = None
+    # the trace context of the code that created the event (see current_traceparent)
+    traceparent: str | None = Field(default_factory=lambda: current_traceparent())
 
     @property
     def key(self) -> str | None:

@@ -10,14 +10,14 @@ from datetime import timedelta
 from enum import StrEnum
 
 import structlog
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from app.kernel.events import conf
 from app.kernel.events.base import child_traceparent, decode
 from app.kernel.events.bus import bus
 from app.kernel.events.models import DeliveryAttempt, InboxEntry, OutboxMessage, OutboxStatus
-from app.kernel.events.store import Envelope, outbox_db
+from app.kernel.events.store import NOTIFY_CHANNEL, Envelope, outbox_db
 
 log = structlog.get_logger("seams.events")
 
@@ -78,9 +78,26 @@ def consume(envelope: Envelope) -> Outcome:
             OutboxMessage.objects.using(using).filter(id=envelope.outbox_id).exclude(
                 status=OutboxStatus.DONE
             ).update(status=OutboxStatus.DONE, processed_at=timezone.now())
+            if envelope.key is not None:
+                wake_successor(envelope, using)
         return outcome
     except Exception as exc:
         return record_failure(envelope, exc)
+
+
+def wake_successor(envelope: Envelope, using: str) -> None:
+    """The next delivery of this (handler, key) waited for this one: on PostgreSQL wake the
+    relay at commit (NOTIFY only when such a row exists), instead of at its next sweep."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT pg_notify('{NOTIFY_CHANNEL}', '') WHERE EXISTS (SELECT 1 FROM "  # noqa: S608
+            f"{OutboxMessage._meta.db_table} WHERE handler = %s AND key = %s AND id > %s "
+            "AND status = 'pending')",
+            [envelope.handler, envelope.key, envelope.outbox_id],
+        )
 
 
 def record_failure(envelope: Envelope, exc: BaseException) -> Outcome:

@@ -110,6 +110,16 @@ def dispatcher() -> Dispatcher:
         return _dispatcher
 
 
+def ensure_dispatcher() -> None:
+    """Start the background dispatcher if this process should run one (cheap when it runs)."""
+    if (
+        conf.get("SEAMS_EVENT_TRANSPORT") == "embedded"
+        and conf.get("SEAMS_EVENTS_EMBEDDED_DISPATCH") == "thread"
+        and (_dispatcher is None or not _dispatcher.is_alive())
+    ):
+        dispatcher()
+
+
 def wake() -> None:
     """on_commit hook of a publishing transaction: deliver now in embedded mode. (With the
     Celery transport the relay is woken by PostgreSQL NOTIFY, sent at commit.)"""

@@ -13,7 +13,6 @@ per row through a single reused producer.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import socket
@@ -21,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Protocol
 
 import psycopg
@@ -35,56 +35,62 @@ from app.kernel.events.store import Envelope
 
 log = structlog.get_logger("seams.events.relay")
 
-_EMBED = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
-
 
 class Publisher(Protocol):
     def publish(self, envelopes: Sequence[Envelope]) -> None: ...
 
 
+_BODY = (
+    '[[],{"envelope":{"outbox_id":%d,"event_id":"%s","event_name":%s,"event_version":%d,'
+    '"handler":%s,"module":%s,"key":%s,"payload":%s,"traceparent":%s,"attempts":%d}},'
+    '{"callbacks":null,"errbacks":null,"chain":null,"chord":null}]'
+)
+_MESSAGE = (
+    '{"body":%s,"content-encoding":"utf-8","content-type":"application/json",'
+    '"headers":{"lang":"py","task":"' + DELIVER_TASK + '","id":"%s","shadow":null,"eta":null,'
+    '"expires":null,"group":null,"group_index":null,"retries":0,"timelimit":[null,null],'
+    '"root_id":"%s","parent_id":null,"argsrepr":"()","kwargsrepr":"{\'envelope\': <outbox>}",'
+    '"origin":%s,"ignore_result":true,"replaced_task_nesting":0,"stamped_headers":null,'
+    '"stamps":{},"traceparent":%s},'
+    '"properties":{"correlation_id":"%s","reply_to":"","delivery_mode":2,'
+    '"delivery_info":{"exchange":"","routing_key":%s},"priority":0,"delivery_tag":"%s"}}'
+)
+
+
+@lru_cache(maxsize=4096)
+def _js(value: str | None) -> str:
+    return json.dumps(value)
+
+
 def celery_message(envelope: Envelope, queue: str, origin: str) -> str:
-    """One ``seams_events.deliver(envelope=...)`` task message, serialised as kombu's Redis
-    transport stores it (what ``apply_async`` would have pushed)."""
-    task_id = str(uuid.uuid4())
-    body = json.dumps([[], {"envelope": envelope.as_dict()}, _EMBED], separators=(",", ":"))
-    return json.dumps(
-        {
-            "body": base64.b64encode(body.encode()).decode(),
-            "content-encoding": "utf-8",
-            "content-type": "application/json",
-            "headers": {
-                "lang": "py",
-                "task": DELIVER_TASK,
-                "id": task_id,
-                "shadow": None,
-                "eta": None,
-                "expires": None,
-                "group": None,
-                "group_index": None,
-                "retries": 0,
-                "timelimit": [None, None],
-                "root_id": task_id,
-                "parent_id": None,
-                "argsrepr": "()",
-                "kwargsrepr": f"{{'envelope': <outbox #{envelope.outbox_id}>}}",
-                "origin": origin,
-                "ignore_result": True,
-                "replaced_task_nesting": 0,
-                "stamped_headers": None,
-                "stamps": {},
-                "traceparent": envelope.traceparent,
-            },
-            "properties": {
-                "correlation_id": task_id,
-                "reply_to": "",
-                "delivery_mode": 2,
-                "delivery_info": {"exchange": "", "routing_key": queue},
-                "priority": 0,
-                "body_encoding": "base64",
-                "delivery_tag": str(uuid.uuid4()),
-            },
-        },
-        separators=(",", ":"),
+    """One ``seams_events.deliver(envelope=...)`` task message (Celery protocol 2) as kombu's
+    Redis transport stores it: what ``apply_async`` would push, built from a template (the
+    payload's JSON text from the database is spliced in, not re-encoded). The body is carried
+    as plain JSON text (no ``body_encoding``), which kombu reads as is."""
+    task_id = uuid.uuid4().hex
+    payload = envelope.payload
+    body = _BODY % (
+        envelope.outbox_id,
+        envelope.event_id,
+        _js(envelope.event_name),
+        envelope.event_version,
+        _js(envelope.handler),
+        _js(envelope.module),
+        json.dumps(envelope.key),
+        payload if isinstance(payload, str) else json.dumps(payload),
+        json.dumps(envelope.traceparent),
+        envelope.attempts,
+    )
+    trace = json.dumps(envelope.traceparent)
+    return _MESSAGE % (
+        json.dumps(body),
+        task_id,
+        task_id,
+        _js(origin),
+        trace,
+        task_id,
+        _js(queue),
+        task_id,
     )
 
 
@@ -141,11 +147,15 @@ class Relay:
         self.publisher = publisher or default_publisher()
         self.batch = batch or int(conf.get("SEAMS_EVENTS_RELAY_BATCH"))
         self.using = using or store.outbox_db()
+        # the Redis publisher splices the payload's JSON text; others need it parsed
+        self.raw_payload = isinstance(self.publisher, RedisPipelinePublisher)
 
     def relay_batch(self, *, stale: bool = False) -> int:
         """Claim, publish and mark one batch; the claim commits only after the publish."""
         with transaction.atomic(using=self.using):
-            envelopes = store.claim(limit=self.batch, stale=stale, using=self.using)
+            envelopes = store.claim(
+                limit=self.batch, stale=stale, using=self.using, parse_payload=self.raw_payload
+            )
             if envelopes:
                 self.publisher.publish(envelopes)
         return len(envelopes)

@@ -35,7 +35,7 @@ class Envelope:
     handler: str
     module: str
     key: str | None
-    payload: dict[str, Any]
+    payload: dict[str, Any]  # JSON text (str) only between the relay's claim and publish
     traceparent: str
     attempts: int  # failed attempts before this one
 
@@ -87,10 +87,12 @@ _RETURNING = (
 )
 
 
-def _row_to_envelope(row: Sequence[Any]) -> Envelope:
+def _row_to_envelope(row: Sequence[Any], *, parse: bool = True) -> Envelope:
     payload = row[7]
-    if isinstance(payload, str | bytes):
+    if parse and isinstance(payload, str | bytes):
         payload = json.loads(payload)
+    elif not parse and not isinstance(payload, str):
+        payload = json.dumps(payload)
     return Envelope(
         outbox_id=row[0],
         event_id=str(row[1]),
@@ -112,6 +114,7 @@ def claim(
     stale: bool = False,
     ids: Sequence[int] | None = None,
     using: str | None = None,
+    parse_payload: bool = True,
 ) -> list[Envelope]:
     """Move up to ``limit`` due rows to ``sent`` and return them, oldest first.
 
@@ -120,6 +123,7 @@ def claim(
     ``FOR UPDATE SKIP LOCKED``, so concurrent relays never claim the same row. ``stale``
     claims rows sent longer ago than SEAMS_EVENTS_REDELIVER_AFTER_SECONDS (lost messages).
     Call inside a transaction when the caller must publish before the claim commits.
+    ``parse_payload=False`` leaves ``payload`` as the JSON text (the relay splices it).
     """
     using = using or outbox_db()
     connection = connections[using]
@@ -139,20 +143,28 @@ def claim(
             return []
         due += f" AND o.id IN ({', '.join(['%s'] * len(ids))})"
         params.extend(ids)
-    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    candidates = (
+        f"SELECT o.id FROM {table} o WHERE {due} AND NOT EXISTS ("  # noqa: S608
+        f"SELECT 1 FROM {table} p WHERE p.handler = o.handler AND p.key = o.key "
+        f"AND p.id < o.id AND p.status IN ('pending', 'sent')) ORDER BY o.id LIMIT %s"
+    )
+    if connection.vendor == "postgresql":
+        # = ANY(ARRAY(...)): the candidates are picked (and locked) once, then updated by
+        # primary key; a plain IN (...) lets the planner hash-join against the whole table,
+        # which slows down as the backlog grows.
+        where = f"id = ANY(ARRAY({candidates} FOR UPDATE SKIP LOCKED))"
+    else:  # SQLite: one writer at a time, the statement is atomic
+        where = f"id IN ({candidates})"
     # table name and clauses are constants; values are parameters
     sql = (
-        f"UPDATE {table} SET status = 'sent', sent_at = %s WHERE id IN ("  # noqa: S608
-        f"SELECT o.id FROM {table} o WHERE {due} AND NOT EXISTS ("
-        f"SELECT 1 FROM {table} p WHERE p.handler = o.handler AND p.key = o.key "
-        f"AND p.id < o.id AND p.status IN ('pending', 'sent')) "
-        f"ORDER BY o.id LIMIT %s{lock}) RETURNING {_RETURNING}"
+        f"UPDATE {table} SET status = 'sent', sent_at = %s "  # noqa: S608
+        f"WHERE {where} RETURNING {_RETURNING}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, *params, limit])
         rows = cursor.fetchall()
     rows.sort(key=lambda r: r[0])
-    return [_row_to_envelope(r) for r in rows]
+    return [_row_to_envelope(r, parse=parse_payload) for r in rows]
 
 
 def replay(ids: Sequence[int] | None = None, *, using: str | None = None) -> int:

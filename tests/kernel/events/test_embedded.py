@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from app.kernel.events import publish, store
+from app.kernel.events import Delivery, Subscription, bus, publish, store
 from app.kernel.events.consumer import Outcome, consume
 from app.kernel.events.embedded import run_after_commit, run_pending
 from app.kernel.events.models import DeliveryAttempt, InboxEntry, OutboxMessage, OutboxStatus
@@ -196,3 +196,15 @@ def test_event_id_is_a_uuid_and_events_are_immutable():
     assert isinstance(event.event_id, uuid.UUID)
     with pytest.raises(Exception):  # noqa: B017
         event.key = "other"
+
+
+def test_sync_handlers_of_several_modules_each_run_as_their_module(wire):
+    wire(h.ALL)
+    bus.subscribe_all(
+        "evtest2", (Subscription(event=Probe, handler=h.probe_recorded, delivery=Delivery.SYNC),)
+    )
+    try:
+        publish(Probe(ref="k"))
+    finally:
+        bus.unsubscribe_all("evtest2")
+    assert h.SEEN_MODULES == ["evtest", "evtest2"]
