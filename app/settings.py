@@ -90,6 +90,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "app.kernel.observability.middleware.RequestLogMiddleware",  # first: logs every request once
     "django.middleware.security.SecurityMiddleware",
+    "app.kernel.http.middleware.ProblemDetailsMiddleware",  # HTML error pages → problem+json
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

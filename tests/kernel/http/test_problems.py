@@ -201,3 +201,16 @@ def test_flatten_errors_nested():
         "non_field_errors": ["x"],
         "a.b": ["c"],
     }
+
+
+def test_debug_pages_become_problems_too(api, settings):
+    settings.DEBUG = True  # `make run`: Django would render its HTML debug pages
+    body = assert_problem(api.get("/no/such/thing/"), 404)
+    assert body["type"] == "urn:seams:problem:not-found"
+    body = assert_problem(api.get("/t/boom/"), 500)
+    assert "kaboom-internal-detail" not in str(body)
+
+
+def test_admin_keeps_its_html(api):
+    response = api.get("/admin/login/")
+    assert response["Content-Type"].startswith("text/html")
