@@ -1,0 +1,29 @@
+"""With REDIS_URL, throttle counters live in Redis: every worker process sees the same count."""
+
+import pytest
+from django.core.cache import cache, caches
+
+from tests.kernel.http.auth import anonymous_client, assert_problem
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_throttle_counters_are_shared_through_redis(settings):
+    assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/min", "user": "2/min", "auth": "2/min"},
+    }
+    cache.clear()
+    try:
+        client = anonymous_client()
+        assert client.get("/api/v1/catalog/products/").status_code == 200
+        # a second "worker": a brand-new connection to the same cache sees the first hit
+        other_worker = caches.create_connection("default")
+        keys = [k for k in other_worker._cache.get_client().keys("*") if b"throttle_anon" in k]
+        assert keys, "the anon throttle counter is not in Redis"
+        assert client.get("/api/v1/catalog/products/").status_code == 200
+        response = client.get("/api/v1/catalog/products/")
+        assert_problem(response, 429)
+    finally:
+        cache.clear()
