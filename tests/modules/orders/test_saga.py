@@ -296,3 +296,68 @@ def test_restock_after_out_of_stock_does_not_revive_the_order(shop):
     services.saga_advance(order_id=order.pk)
     assert reload(order).cancellation_reason == "out_of_stock"
     assert stock("TEA").reserved == 0
+
+
+def test_effects_committed_by_other_modules_before_orders_recorded_them_are_not_repeated(shop):
+    """As with a remote binding: inventory and payments committed, then orders crashed before
+    recording the outcomes. Re-running the saga gets the recorded outcomes back."""
+    from modules.inventory import api as inventory_api
+    from modules.payments import api as payments_api
+
+    order = place(("MUG", 2))
+    inventory_api.stock_reserve(
+        order_id=order.pk, lines=(inventory_api.ReservationLine(sku="MUG", quantity=2),)
+    )
+    payments_api.payment_capture(order_id=order.pk, customer_id=CUSTOMER, amount=order.total)
+    run_events()
+    assert reload(order).status == "confirmed"
+    assert balance(CUSTOMER) == Decimal("75.00")
+    item = StockItem.objects.get(sku="MUG")
+    assert (item.on_hand, item.reserved, item.sold) == (8, 0, 2)
+
+
+def test_a_remote_capture_that_landed_before_a_timeout_is_refunded(shop):
+    from modules.payments import api as payments_api
+
+    order = place(("MUG", 2))
+    saga = CheckoutSaga.objects.get(order=order)
+    saga.state = CheckoutSaga.State.CAPTURING_PAYMENT  # reserve recorded, capture in flight
+    saga.save()
+    from modules.inventory import api as inventory_api
+
+    inventory_api.stock_reserve(
+        order_id=order.pk, lines=(inventory_api.ReservationLine(sku="MUG", quantity=2),)
+    )
+    payments_api.payment_capture(order_id=order.pk, customer_id=CUSTOMER, amount=order.total)
+    services.saga_expire_overdue(now=timezone.now() + timedelta(hours=1))
+    assert reload(order).cancellation_reason == "timed_out"
+    assert balance(CUSTOMER) == Decimal("100.00")
+    assert stock("MUG").reserved == 0
+
+
+def test_a_failing_step_is_retried_by_the_event_consumer_and_finishes(shop, monkeypatch):
+    from modules.inventory import api as inventory_api
+
+    real = inventory_api.stock_reserve
+    calls = []
+
+    def flaky(**kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("inventory unreachable")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services.inventory_api, "stock_reserve", flaky)
+    order = place(("MUG", 1))
+    run_events()
+    assert len(calls) == 2
+    assert reload(order).status == "confirmed"
+    assert balance(CUSTOMER) == Decimal("87.50")
+
+
+def test_the_timeout_sweeper_is_on_the_beat_schedule():
+    from app.kernel.events import celery_config
+
+    entry = celery_config.module_periodic_tasks()["orders.saga_expire_overdue"]
+    assert entry["task"] == "orders.saga_expire_overdue"
+    assert entry["options"]["queue"] == "orders"
