@@ -59,8 +59,10 @@ def _move(wallet: Wallet, *, kind: str, amount: Decimal, order_id: int | None) -
 @transaction.atomic
 def wallet_top_up(*, customer_id: int, amount: Decimal) -> Wallet:
     """Add demo funds; ``amount`` must be positive, two places at most, ≤ SEAMS_MAX_TOP_UP."""
-    if amount != amount.quantize(CENT) or amount <= 0 or amount > max_top_up():
+    if not amount.is_finite() or amount <= 0 or amount > max_top_up():
         raise PaymentError(f"a top-up must be between 0.01 and {max_top_up()}")
+    if amount != amount.quantize(CENT):
+        raise PaymentError("a top-up has at most two decimal places")
     wallet = _wallet_locked(customer_id)
     _move(wallet, kind=LedgerEntry.Kind.TOP_UP, amount=money(amount), order_id=None)
     return wallet

@@ -32,7 +32,9 @@ def test_top_up_adds_to_balance_and_ledger():
     assert _ledger_sum(7, "topup") == Decimal("30.00")
 
 
-@pytest.mark.parametrize("amount", ["0", "-1.00", "0.001", "1000.01", "1e9"])
+@pytest.mark.parametrize(
+    "amount", ["0", "-1.00", "0.001", "1000.01", "1e9", "1e30", "NaN", "-Infinity"]
+)
 def test_top_up_rejects_bad_amounts(amount):
     with pytest.raises(services.PaymentError):
         services.wallet_top_up(customer_id=7, amount=Decimal(amount))
