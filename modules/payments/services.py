@@ -29,8 +29,8 @@ def money(value: Decimal | int | str) -> Decimal:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError) as exc:
         raise PaymentError(f"{value!r} is not an amount of money") from exc
-    if not amount.is_finite():
-        raise PaymentError(f"{value!r} is not an amount of money")
+    if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
+        raise PaymentError(f"{value!r} is not an amount of money we handle")
     return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
 
 

@@ -69,9 +69,10 @@ def test_capture_for_another_customer_of_the_same_order_is_refused():
         api.payment_capture(order_id=3, customer_id=8, amount=Decimal("20.00"))
 
 
-def test_capture_of_non_positive_amount_is_refused():
+@pytest.mark.parametrize("amount", ["0", "-5", "NaN", "1e40"])
+def test_capture_of_non_positive_or_absurd_amount_is_refused(amount):
     with pytest.raises(services.PaymentError):
-        api.payment_capture(order_id=4, customer_id=7, amount=Decimal("0"))
+        api.payment_capture(order_id=4, customer_id=7, amount=Decimal(amount))
 
 
 def test_refund_returns_the_capture_once():
