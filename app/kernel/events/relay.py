@@ -154,7 +154,7 @@ class Relay:
         """Claim, publish and mark one batch; the claim commits only after the publish."""
         with transaction.atomic(using=self.using):
             envelopes = store.claim(
-                limit=self.batch, stale=stale, using=self.using, parse_payload=self.raw_payload
+                limit=self.batch, stale=stale, using=self.using, parse_payload=not self.raw_payload
             )
             if envelopes:
                 self.publisher.publish(envelopes)

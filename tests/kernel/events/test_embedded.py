@@ -208,3 +208,28 @@ def test_sync_handlers_of_several_modules_each_run_as_their_module(wire):
     finally:
         bus.unsubscribe_all("evtest2")
     assert h.SEEN_MODULES == ["evtest", "evtest2"]
+
+
+def test_the_generic_celery_publisher_sends_parsed_envelopes_to_module_queues(wire, monkeypatch):
+    from contextlib import nullcontext
+
+    from app.kernel.events import relay
+
+    sent = []
+
+    class FakeApp:
+        def producer_or_acquire(self):
+            return nullcontext(None)
+
+        def send_task(self, name, **options):
+            sent.append((name, options))
+
+    monkeypatch.setattr(relay, "current_app", FakeApp())
+    wire(h.ASYNC)
+    publish(Probe(ref="k", seq=4))
+    assert relay.Relay(relay.CeleryPublisher()).drain() == 1
+    ((name, options),) = sent
+    assert name == "seams_events.deliver" and options["queue"] == "evtest"
+    envelope = options["kwargs"]["envelope"]
+    assert envelope["payload"]["seq"] == 4 and envelope["handler"] == "evtest.probe_recorded"
+    assert consume(store.Envelope.from_dict(envelope)) is Outcome.DONE
