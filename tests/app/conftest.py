@@ -27,6 +27,10 @@ PROFILE_VARIABLES = (
     "CELERY_TASK_ALWAYS_EAGER",
     "METRICS_TOKEN",
     "SECURE_SSL_REDIRECT",
+    # `make test` runs pytest: a make run by a test must not think it is a sub-make.
+    "MAKEFLAGS",
+    "MAKELEVEL",
+    "MFLAGS",
 )
 
 PRODUCTION_ENV = {

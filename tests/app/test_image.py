@@ -216,7 +216,7 @@ def test_make_up_refuses_without_the_services(missing):
 
 
 def test_make_test_runs_every_ci_check_after_the_locked_install():
-    result = run(["make", "-n", "-B", "test"], env=clean_env())
+    result = run(["make", "--no-print-directory", "-n", "-B", "test"], env=clean_env())
     assert result.returncode == 0, result.stderr
     steps = result.stdout
     expected = [
@@ -233,7 +233,10 @@ def test_make_test_runs_every_ci_check_after_the_locked_install():
 
 
 def test_make_run_migrates_seeds_and_serves_on_host_and_port():
-    result = run(["make", "-n", "-B", "run", "HOST=0.0.0.0", "PORT=9999"], env=clean_env())
+    result = run(
+        ["make", "--no-print-directory", "-n", "-B", "run", "HOST=0.0.0.0", "PORT=9999"],
+        env=clean_env(),
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "-m venv .venv" in result.stdout
