@@ -41,57 +41,80 @@ def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+class Worker:
+    """A ``celery -A app worker -Q evtest -c 2`` process on the test database."""
+
+    def __init__(self, log_path: Path, redis_url: str, **extra_env: str) -> None:
+        db = connection.settings_dict
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.kernel.events.worker_settings",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "REDIS_URL": redis_url,
+            "SEAMS_EVENT_TRANSPORT": "celery",
+            "SEAMS_EVENTS_MAX_ATTEMPTS": "3",
+            "SEAMS_EVENTS_RETRY_BASE_SECONDS": "0.1",
+            "LOG_LEVEL": "INFO",
+            "PYTHONPATH": str(ROOT),
+            **extra_env,
+        }
+        self.log_path = log_path
+        with log_path.open("w") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "app", "worker", "-Q", QUEUE, "-c", "2",
+                 "--pool", "prefork", "--without-gossip", "--without-mingle",
+                 "--without-heartbeat", "-n", f"evtest-{os.getpid()}-{log_path.stem}@%h",
+                 "--loglevel", "INFO"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        wait_for(lambda: "ready." in log_path.read_text(), 30, "the worker to start")
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (main process and children): nothing acks or requeues."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
 @pytest.fixture
-def worker(transactional_db, tmp_path, wire, settings):
-    """A ``celery -A app worker -Q evtest -c 2`` process and a relay thread; yields the log."""
+def relay(transactional_db, wire, settings):
+    """The evtest module wired, a clean Redis db and effect table, and a relay thread."""
     settings.SEAMS_EVENT_TRANSPORT = "celery"
     settings.SEAMS_EVENTS_SWEEP_SECONDS = 0.2
     wire(h.ASYNC)
     h.create_effect_table()
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    client.flushdb()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.kernel.events.worker_settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "SEAMS_EVENT_TRANSPORT": "celery",
-        "SEAMS_EVENTS_MAX_ATTEMPTS": "3",
-        "SEAMS_EVENTS_RETRY_BASE_SECONDS": "0.1",
-        "LOG_LEVEL": "INFO",
-        "PYTHONPATH": str(ROOT),
-    }
-    log_path = tmp_path / "worker.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "app", "worker", "-Q", QUEUE, "-c", "2",
-             "--pool", "prefork", "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "-n", f"evtest-{os.getpid()}@%h", "--loglevel", "INFO"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
     stop = threading.Event()
 
-    def relay() -> None:
+    def run() -> None:
         try:
             Relay(RedisPipelinePublisher(settings.REDIS_URL), batch=100).run(stop)
         finally:
             close_old_connections()
 
-    relay_thread = threading.Thread(target=relay, daemon=True)
-    relay_thread.start()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(10)
+
+
+@pytest.fixture
+def worker(relay, tmp_path, settings):
+    """A running worker; yields its log file."""
+    process = Worker(tmp_path / "worker.log", settings.REDIS_URL)
     try:
-        wait_for(lambda: "ready." in log_path.read_text(), 30, "the worker to start")
-        yield log_path
+        yield process.log_path
     finally:
-        stop.set()
-        relay_thread.join(10)
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
+        process.stop()
 
 
 def row_of(event: Probe) -> OutboxMessage:
@@ -161,3 +184,34 @@ def test_events_of_one_key_are_handled_in_order_by_two_worker_children(worker):
     order = [(key, seq) for _, key, seq in h.effects()]
     assert [seq for key, seq in order if key == "same"] == list(range(6))
     assert [seq for key, seq in order if key == "other"] == list(range(3))
+
+
+@pytest.mark.slow
+def test_whole_worker_killed_mid_handler_is_redelivered_after_the_visibility_timeout(
+    relay, tmp_path, settings
+):
+    """SIGKILL of the worker's main process too: the message stays unacked in Redis and the
+    next worker restores it once the visibility timeout (here 8 s) has passed."""
+    short = {
+        "CELERY_VISIBILITY_TIMEOUT": "8",
+        "CELERY_TASK_TIME_LIMIT": "7",
+        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+    }
+    first = Worker(tmp_path / "first.log", settings.REDIS_URL, **short)
+    pid_file = tmp_path / "handler.pid"
+    event = Probe(ref="lost", pid_file=str(pid_file), sleep=60)
+    try:
+        with transaction.atomic():
+            publish(event)
+        wait_for(lambda: pid_file.exists(), what="the handler")
+        first.kill()
+        assert row_of(event).status == OutboxStatus.SENT
+        second = Worker(tmp_path / "second.log", settings.REDIS_URL, **short)
+        try:
+            wait_for(settled(event), 40, "the restored message")
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+    assert [e[1] for e in h.effects()] == ["lost"]
