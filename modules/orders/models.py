@@ -68,6 +68,7 @@ class CheckoutSaga(models.Model):
     """Where an order's checkout is. ``state`` says which step runs next.
 
     Forward: reserving_stock → capturing_payment → committing_stock → confirmed.
+    Declined payment: capturing_payment → releasing_stock → cancelled (payment_declined).
     Any active state may end in ``cancelled`` (after compensating what may have run);
     ``confirmed`` may later end in ``cancelled`` too (refund + restock).
     """
@@ -76,10 +77,16 @@ class CheckoutSaga(models.Model):
         RESERVING_STOCK = "reserving_stock"
         CAPTURING_PAYMENT = "capturing_payment"
         COMMITTING_STOCK = "committing_stock"
+        RELEASING_STOCK = "releasing_stock"
         CONFIRMED = "confirmed"
         CANCELLED = "cancelled"
 
-    ACTIVE_STATES = (State.RESERVING_STOCK, State.CAPTURING_PAYMENT, State.COMMITTING_STOCK)
+    ACTIVE_STATES = (
+        State.RESERVING_STOCK,
+        State.CAPTURING_PAYMENT,
+        State.COMMITTING_STOCK,
+        State.RELEASING_STOCK,
+    )
 
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="saga")
     state = models.CharField(max_length=24, choices=State.choices)

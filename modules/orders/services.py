@@ -241,10 +241,14 @@ def _compensate_and_cancel(order: Order, saga: CheckoutSaga, reason: str) -> Non
     A step whose outcome was not recorded (a crash after a remote call) may still have
     happened, so the compensation of the current step runs too; both compensations are
     idempotent and harmless when nothing happened (they leave a tombstone instead).
+    Stock is compensated before money: every path locks order → stock rows → wallet, in
+    that order, so a saga and a cancel never wait on each other in a cycle.
     """
+    _release_stock(order, saga)
     if saga.payment_captured or saga.state in (State.CAPTURING_PAYMENT, State.COMMITTING_STOCK):
         _refund_payment(order, saga)
-    _release_stock(order, saga)
+    if saga.state == State.RELEASING_STOCK:
+        reason = Reason.PAYMENT_DECLINED  # the order had already failed; say why
     _cancel(order, saga, reason, was_confirmed=False)
 
 
@@ -272,8 +276,14 @@ def _step_capture_payment(order: Order, saga: CheckoutSaga) -> None:
     if result.status == "captured":
         _move(saga, State.COMMITTING_STOCK, payment_captured=True)
     else:
-        _release_stock(order, saga)
-        _cancel(order, saga, Reason.PAYMENT_DECLINED, was_confirmed=False)
+        # released in the next step, in its own transaction: a step never locks stock
+        # after the wallet (see _compensate_and_cancel on lock order)
+        _move(saga, State.RELEASING_STOCK)
+
+
+def _step_release_after_decline(order: Order, saga: CheckoutSaga) -> None:
+    _release_stock(order, saga)
+    _cancel(order, saga, Reason.PAYMENT_DECLINED, was_confirmed=False)
 
 
 def _step_commit_stock(order: Order, saga: CheckoutSaga) -> None:
@@ -304,6 +314,7 @@ _STEPS = {
     State.RESERVING_STOCK: _step_reserve_stock,
     State.CAPTURING_PAYMENT: _step_capture_payment,
     State.COMMITTING_STOCK: _step_commit_stock,
+    State.RELEASING_STOCK: _step_release_after_decline,
 }
 
 
@@ -351,9 +362,9 @@ def order_cancel(*, order_id: int, customer_id: int) -> Order:
         if order.status == Order.Status.PENDING:
             _compensate_and_cancel(order, saga, Reason.CANCELLED_BY_CUSTOMER)
         else:
-            _refund_payment(order, saga)
             result = inventory_api.stock_restock(order_id=order.pk)
             _log(saga, "restock", result.status)
+            _refund_payment(order, saga)
             _cancel(order, saga, Reason.CANCELLED_BY_CUSTOMER, was_confirmed=True)
     return order
 

@@ -18,6 +18,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Sum
 
+from app.kernel.events.models import OutboxMessage
+from app.kernel.events.testing import dead
 from modules.inventory.models import Reservation, StockItem
 from modules.orders.models import CheckoutSaga, Order
 from modules.payments.models import LedgerEntry, Payment, Wallet
@@ -115,6 +117,10 @@ def assert_orders_match_money_and_stock() -> None:
                 "restocked",
             ), order
     assert not CheckoutSaga.objects.filter(state__in=CheckoutSaga.ACTIVE_STATES).exists()
+    assert not dead(), "no delivery may end dead"
+    # every path locks order -> stock rows (in SKU order) -> wallet: no deadlock, so no retry
+    retried = OutboxMessage.objects.filter(attempts__gt=0).count()
+    assert retried == 0, f"{retried} deliveries failed at least once (deadlock?)"
 
 
 def test_fifty_concurrent_checkouts_for_ten_units_confirm_exactly_ten():

@@ -361,3 +361,33 @@ def test_the_timeout_sweeper_is_on_the_beat_schedule():
     entry = celery_config.module_periodic_tasks()["orders.saga_expire_overdue"]
     assert entry["task"] == "orders.saga_expire_overdue"
     assert entry["options"]["queue"] == "orders"
+
+
+def test_a_crash_after_a_decline_resumes_with_the_release(shop):
+    order = place(("MUG", 9))  # 112.50 > 100.00
+    real = services._STEPS[CheckoutSaga.State.RELEASING_STOCK]
+
+    def run_then_crash(order, saga):
+        real(order, saga)
+        raise _Crash("died after releasing")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(services._STEPS, CheckoutSaga.State.RELEASING_STOCK, run_then_crash)
+        with pytest.raises(_Crash):
+            services.saga_advance(order_id=order.pk)
+    assert CheckoutSaga.objects.get(order=order).state == "releasing_stock"
+    assert stock("MUG").reserved == 9  # the crashed step's release rolled back with it
+    assert services.saga_advance(order_id=order.pk) == "cancelled"
+    assert reload(order).cancellation_reason == "payment_declined"
+    assert stock("MUG").reserved == 0 and balance(CUSTOMER) == Decimal("100.00")
+
+
+def test_a_cancel_after_the_decline_keeps_the_decline_as_the_reason(shop):
+    order = place(("MUG", 9))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(services._STEPS, CheckoutSaga.State.RELEASING_STOCK, _crash)
+        with pytest.raises(_Crash):
+            services.saga_advance(order_id=order.pk)
+    cancelled = services.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
+    assert cancelled.cancellation_reason == "payment_declined"
+    assert stock("MUG").reserved == 0 and balance(CUSTOMER) == Decimal("100.00")
