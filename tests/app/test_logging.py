@@ -139,3 +139,16 @@ def test_development_lines_are_readable_console_text(log_lines):
     [line] = [line for line in read() if "request" in line]
     assert not line.startswith("{")
     assert "method=GET" in line and "path=/healthz/" in line and "status=200" in line
+
+
+def test_development_tracebacks_are_plain_without_local_variables(log_lines):
+    read = log_lines("console")
+    secret = "hunter2-password"  # noqa: F841 - a local a rich traceback would print
+    try:
+        raise ValueError("bad input")
+    except ValueError:
+        structlog.get_logger("seams.test").exception("failed")
+    text = "\n".join(read())
+    assert "Traceback (most recent call last):" in text
+    assert "ValueError: bad input" in text
+    assert "hunter2" not in text

@@ -55,7 +55,12 @@ def logging_dict(*, level: str = "INFO", fmt: str = "console") -> dict[str, Any]
             structlog.processors.JSONRenderer(),
         ]
     else:
-        render = [structlog.dev.ConsoleRenderer(colors=False)]
+        # Plain tracebacks: rich's would print every frame's local variables.
+        render = [
+            structlog.dev.ConsoleRenderer(
+                colors=False, exception_formatter=structlog.dev.plain_traceback
+            )
+        ]
     return {
         "version": 1,
         "disable_existing_loggers": False,
