@@ -47,7 +47,7 @@ bench: venv
 # Ctrl-C stops all of them.
 up: up-env venv
 	$(BIN)/python manage.py migrate --noinput
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
+	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) $(BIN)/honcho start -f Procfile -p $(PORT)
 
 up-env:
 	@test -n "$$DATABASE_URL" || { echo "make up: set DATABASE_URL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/seams (make run needs neither)" >&2; exit 2; }
