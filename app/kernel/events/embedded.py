@@ -63,6 +63,9 @@ def run_after_commit(ids: Sequence[int]) -> None:
         log.exception("after_commit delivery failed to start", outbox_ids=list(ids))
 
 
+EMBEDDED_STALE = 300.0
+
+
 class Dispatcher(threading.Thread):
     """Background thread of the embedded transport: woken after each publishing commit, and
     sweeping every SEAMS_EVENTS_SWEEP_SECONDS for retries that came due."""
@@ -83,7 +86,9 @@ class Dispatcher(threading.Thread):
                     pass
                 sweeps += 1
                 if sweeps % 60 == 0:
-                    for envelope in store.claim(limit=100, stale=True):
+                    # rows a dead process left in flight (no broker to redeliver them); a
+                    # handler still running meanwhile is safe: the inbox admits one of two
+                    for envelope in store.claim(limit=100, stale=True, stale_after=EMBEDDED_STALE):
                         consume(envelope)
             except Exception:
                 log.exception("embedded dispatcher pass failed")

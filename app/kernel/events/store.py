@@ -112,6 +112,7 @@ def claim(
     limit: int,
     honour_backoff: bool = True,
     stale: bool = False,
+    stale_after: float | None = None,
     ids: Sequence[int] | None = None,
     using: str | None = None,
     parse_payload: bool = True,
@@ -121,7 +122,8 @@ def claim(
     A row is skipped while an earlier row of the same (handler, key) is still open (pending or
     sent): that is the per-key ordering guarantee. On PostgreSQL the candidates are locked
     ``FOR UPDATE SKIP LOCKED``, so concurrent relays never claim the same row. ``stale``
-    claims rows sent longer ago than SEAMS_EVENTS_REDELIVER_AFTER_SECONDS (lost messages).
+    claims rows sent longer ago than ``stale_after`` seconds (default
+    SEAMS_EVENTS_REDELIVER_AFTER_SECONDS): messages lost by a broker or a dead process.
     Call inside a transaction when the caller must publish before the claim commits.
     ``parse_payload=False`` leaves ``payload`` as the JSON text (the relay splices it).
     """
@@ -132,7 +134,9 @@ def claim(
     params: list[Any] = []
     if stale:
         due = "o.status = 'sent' AND o.sent_at < %s"
-        params.append(now - timedelta(seconds=conf.get("SEAMS_EVENTS_REDELIVER_AFTER_SECONDS")))
+        if stale_after is None:
+            stale_after = float(conf.get("SEAMS_EVENTS_REDELIVER_AFTER_SECONDS"))
+        params.append(now - timedelta(seconds=stale_after))
     else:
         due = "o.status = 'pending'"
         if honour_backoff:

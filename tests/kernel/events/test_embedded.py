@@ -233,3 +233,15 @@ def test_the_generic_celery_publisher_sends_parsed_envelopes_to_module_queues(wi
     envelope = options["kwargs"]["envelope"]
     assert envelope["payload"]["seq"] == 4 and envelope["handler"] == "evtest.probe_recorded"
     assert consume(store.Envelope.from_dict(envelope)) is Outcome.DONE
+
+
+def test_a_row_left_in_flight_is_claimed_again_once_stale(wire):
+    wire(h.ASYNC)
+    publish(Probe(ref="k"))
+    (lost,) = store.claim(limit=10)  # handed out, then the process/broker lost it
+    assert store.claim(limit=10) == []
+    assert store.claim(limit=10, stale=True, stale_after=3600) == []
+    (again,) = store.claim(limit=10, stale=True, stale_after=0)
+    assert again.outbox_id == lost.outbox_id
+    assert consume(again) is Outcome.DONE
+    assert len(h.effects()) == 1

@@ -101,3 +101,32 @@ def test_the_redis_publisher_writes_celery_messages_to_the_module_queue(wire, se
     assert args == [] and kwargs["envelope"]["event_name"] == "evtest.Probe"
     assert kwargs["envelope"]["handler"] == "evtest.probe_recorded"
     client.delete("evtest")
+
+
+@pytest.mark.redis
+def test_two_relays_at_once_put_each_row_on_the_queue_once(wire, settings):
+    settings.SEAMS_EVENT_TRANSPORT = "celery"
+    wire(h.ASYNC)
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.delete("evtest")
+    _publish(2000)
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        start.wait()
+        try:
+            Relay(RedisPipelinePublisher(settings.REDIS_URL), batch=50).drain()
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    ids = [
+        json.loads(json.loads(raw)["body"])[1]["envelope"]["outbox_id"]
+        for raw in client.lrange("evtest", 0, -1)
+    ]
+    client.delete("evtest")
+    assert len(ids) == 2000 and len(set(ids)) == 2000
