@@ -39,6 +39,7 @@ def drain(*, max_rounds: int = 1000, honour_backoff: bool = False) -> int:
     (``honour_backoff=False``), so a failing handler ends dead within SEAMS_EVENTS_MAX_ATTEMPTS
     rounds. Works in any transport and inside a test's transaction."""
     total = 0
+    outer = getattr(_local, "draining", False)
     _local.draining = True
     try:
         for _ in range(max_rounds):
@@ -47,7 +48,7 @@ def drain(*, max_rounds: int = 1000, honour_backoff: bool = False) -> int:
                 return total
             total += len(ran)
     finally:
-        _local.draining = False
+        _local.draining = outer
     raise DrainDidNotSettle(f"outbox still busy after {max_rounds} rounds ({total} deliveries)")
 
 
