@@ -190,7 +190,7 @@ class Relay:
                     relayed += self.relay_batch(stale=True)
                 if relayed:
                     log.debug("relayed", rows=relayed)
-                wait(listener, interval)
+                wait_until_woken(listener, interval, stop)
             except Exception:
                 log.exception("relay pass failed; retrying")
                 if listener is not None:
@@ -212,12 +212,26 @@ def listen(using: str) -> psycopg.Connection:
     return conn
 
 
-def wait(listener: psycopg.Connection | None, timeout: float) -> None:
-    """Until a NOTIFY arrives (then gather the others queued) or ``timeout`` passes."""
+def wait(listener: psycopg.Connection | None, timeout: float) -> bool:
+    """Until a NOTIFY arrives (then gather the others queued) or ``timeout`` passes; True if
+    notified."""
     if listener is None:
         time.sleep(timeout)
-        return
+        return False
+    notified = False
     for _ in listener.notifies(timeout=timeout, stop_after=1):
-        pass
+        notified = True
     for _ in listener.notifies(timeout=0.0):
         pass
+    return notified
+
+
+def wait_until_woken(
+    listener: psycopg.Connection | None, timeout: float, stop: threading.Event
+) -> None:
+    """``wait`` in slices of at most a second, so ``stop`` (SIGTERM) is seen promptly."""
+    deadline = time.monotonic() + timeout
+    while not stop.is_set():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or wait(listener, min(1.0, remaining)):
+            return

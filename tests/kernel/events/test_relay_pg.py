@@ -4,14 +4,21 @@ Celery messages it writes."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from io import StringIO
+from pathlib import Path
 
 import pytest
 import redis
-from django.db import close_old_connections, transaction
+from django.core.management import call_command
+from django.db import close_old_connections, connection, transaction
 
-from app.kernel.events import publish, store
+from app.kernel.events import publish, store, tasks
 from app.kernel.events.models import OutboxMessage, OutboxStatus
 from app.kernel.events.relay import RedisPipelinePublisher, Relay
 from tests.kernel.events.fixture_module import handlers as h
@@ -130,3 +137,63 @@ def test_two_relays_at_once_put_each_row_on_the_queue_once(wire, settings):
     ]
     client.delete("evtest")
     assert len(ids) == 2000 and len(set(ids)) == 2000
+
+
+@pytest.mark.redis
+def test_relay_command_once_and_the_beat_tasks(wire, settings):
+    settings.SEAMS_EVENT_TRANSPORT = "celery"
+    wire(h.ASYNC)
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.delete("evtest")
+    _publish(3)
+    out = StringIO()
+    call_command("events", "relay", "--once", stdout=out)
+    assert "relayed 3 rows" in out.getvalue()
+    assert client.llen("evtest") == 3
+    with transaction.atomic():
+        publish(Probe(ref="new-a"), Probe(ref="new-b"))  # k0.. are still in flight: new keys
+    assert tasks.relay_sweep.apply().get() == 2
+    assert tasks.prune.apply().get() == [0, 0]
+    client.delete("evtest")
+
+
+@pytest.mark.redis
+def test_the_relay_process_wakes_on_commit_and_stops_on_sigterm(wire, settings, tmp_path):
+    settings.SEAMS_EVENT_TRANSPORT = "celery"
+    wire(h.ASYNC)
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.delete("evtest")
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "SEAMS_EVENT_TRANSPORT": "celery",
+        "SEAMS_EVENTS_SWEEP_SECONDS": "30",  # only NOTIFY can wake it within the test
+    }
+    log = (tmp_path / "relay.log").open("w")
+    relay = subprocess.Popen(
+        [sys.executable, "manage.py", "events", "relay"],
+        cwd=Path(__file__).resolve().parents[3],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while "relay started" not in (tmp_path / "relay.log").read_text():
+            assert time.monotonic() < deadline, "relay did not start"
+            time.sleep(0.05)
+        time.sleep(0.5)  # LISTEN is issued right after the start line
+        _publish(1)
+        deadline = time.monotonic() + 10
+        while client.llen("evtest") < 1:
+            assert time.monotonic() < deadline, "the NOTIFY did not wake the relay"
+            time.sleep(0.02)
+        relay.send_signal(signal.SIGTERM)
+        assert relay.wait(15) == 0
+    finally:
+        if relay.poll() is None:
+            relay.kill()
+        log.close()
+        client.delete("evtest")
+    assert OutboxMessage.objects.get().status == OutboxStatus.SENT
