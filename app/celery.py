@@ -8,7 +8,7 @@ one module's queue.
 
 import os
 
-from celery import Celery
+from celery import Celery, beat
 from celery.signals import beat_init
 
 from app.kernel.events import celery_config
@@ -26,6 +26,7 @@ def _queues_routes_schedule(sender: Celery, **kwargs: object) -> None:
 
 
 @beat_init.connect
-def _module_periodic_tasks(sender: object, **kwargs: object) -> None:
+def _module_periodic_tasks(sender: beat.Service, **kwargs: object) -> None:
     # Django is set up by now: modules' tasks.py (which may import models) can be read.
-    app.conf.beat_schedule.update(celery_config.module_periodic_tasks())
+    # Beat has already built its scheduler from beat_schedule, so add to the scheduler itself.
+    sender.scheduler.update_from_dict(celery_config.module_periodic_tasks())

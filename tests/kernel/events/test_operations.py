@@ -5,6 +5,7 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
+from celery import beat, signals
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
@@ -104,3 +105,17 @@ def test_module_tasks_run_as_their_module():
         assert task.apply().get() == "orders"
     finally:
         celery_app.tasks.pop("orders.evtest_probe", None)
+
+
+def test_beat_sends_the_periodic_tasks_modules_declare(tmp_path):
+    # Celery builds the scheduler before beat_init fires (Service.start reads max_interval
+    # first); the module entries must still reach the running scheduler.
+    service = beat.Service(app=celery_app, schedule_filename=str(tmp_path / "schedule"))
+    try:
+        assert "orders.saga_expire_overdue" not in service.scheduler.schedule
+        signals.beat_init.send(sender=service)
+        entry = service.scheduler.schedule["orders.saga_expire_overdue"]
+        assert entry.task == "orders.saga_expire_overdue"
+        assert entry.options["queue"] == "orders"
+    finally:
+        service.scheduler.close()
