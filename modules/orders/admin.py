@@ -6,45 +6,24 @@ read-only; change an order's fate through the API (cancel) or the saga tasks, no
 
 from django.contrib import admin
 
+from app.kernel.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 from modules.orders.models import CheckoutSaga, Order, OrderLine, SagaStep
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class OrderLineInline(ReadOnlyInline):
+class OrderLineInline(ReadOnlyTabularInline):
     model = OrderLine
     fields = ("sku", "name", "quantity", "unit_price", "line_total")
     readonly_fields = fields
 
 
-class SagaStepInline(ReadOnlyInline):
+class SagaStepInline(ReadOnlyTabularInline):
     model = SagaStep
     fields = ("created_at", "step", "outcome", "detail")
     readonly_fields = fields
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdmin):
+class OrderAdmin(ReadOnlyModelAdmin):
     list_display = ("id", "customer_id", "status", "cancellation_reason", "total", "created_at")
     list_filter = ("status", "cancellation_reason")
     search_fields = ("id", "customer_id")
@@ -53,7 +32,7 @@ class OrderAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CheckoutSaga)
-class CheckoutSagaAdmin(ReadOnlyAdmin):
+class CheckoutSagaAdmin(ReadOnlyModelAdmin):
     list_display = (
         "order_id",
         "state",
@@ -70,7 +49,7 @@ class CheckoutSagaAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SagaStep)
-class SagaStepAdmin(ReadOnlyAdmin):
+class SagaStepAdmin(ReadOnlyModelAdmin):
     list_display = ("saga", "step", "outcome", "created_at")
     list_filter = ("step", "outcome")
     search_fields = ("saga__order__id",)

@@ -2,36 +2,19 @@
 
 from django.contrib import admin
 
+from app.kernel.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 from modules.payments.models import LedgerEntry, Payment, Wallet
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Derived money records: visible, never edited by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class LedgerEntryInline(admin.TabularInline):
+class LedgerEntryInline(ReadOnlyTabularInline):
     model = LedgerEntry
     fields = ("created_at", "kind", "amount", "order_id")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     ordering = ("-created_at",)
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Wallet)
-class WalletAdmin(ReadOnlyAdmin):
+class WalletAdmin(ReadOnlyModelAdmin):
     list_display = ("customer_id", "balance", "updated_at")
     search_fields = ("customer_id",)
     readonly_fields = ("customer_id", "balance", "created_at", "updated_at")
@@ -39,14 +22,14 @@ class WalletAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin):
+class LedgerEntryAdmin(ReadOnlyModelAdmin):
     list_display = ("id", "customer_id", "kind", "amount", "order_id", "created_at")
     list_filter = ("kind",)
     search_fields = ("customer_id", "order_id")
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(ReadOnlyModelAdmin):
     list_display = ("order_id", "customer_id", "amount", "status", "reason", "updated_at")
     list_filter = ("status",)
     search_fields = ("order_id", "customer_id")

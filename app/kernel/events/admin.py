@@ -4,31 +4,19 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from app.kernel.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 from app.kernel.events import store
 from app.kernel.events.models import DeadLetter, DeliveryAttempt, InboxEntry, OutboxMessage
 
 
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(ReadOnlyTabularInline):
     model = DeliveryAttempt
     fields = ("attempt", "failed_at", "retry_at", "error")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyAdmin):
+class OutboxMessageAdmin(ReadOnlyModelAdmin):
     list_display = (
         "id", "event_name", "event_version", "handler", "key", "status", "attempts",
         "created_at", "available_at", "processed_at",
@@ -52,7 +40,7 @@ class DeadLetterAdmin(OutboxMessageAdmin):
 
 
 @admin.register(InboxEntry)
-class InboxEntryAdmin(ReadOnlyAdmin):
+class InboxEntryAdmin(ReadOnlyModelAdmin):
     list_display = ("event_name", "event_id", "handler", "attempts", "processed_at")
     list_filter = ("handler", "event_name")
     search_fields = ("=event_id",)
