@@ -1,4 +1,5 @@
-"""Test-wide set-up: services a test needs are declared with markers.
+"""Test-wide set-up: services a test needs are declared with markers; throttle counters
+and password hashing are reset per test.
 
 ``@pytest.mark.postgres`` and ``@pytest.mark.redis`` tests skip, saying why, when the
 service is not configured, and fail instead when ``CI=true`` or ``SEAMS_REQUIRE_SERVICES=1``.
@@ -9,6 +10,7 @@ import os
 import pytest
 import redis
 from django.conf import settings
+from django.core.cache import cache
 
 REQUIRE_SERVICES = os.environ.get("CI") == "true" or os.environ.get("SEAMS_REQUIRE_SERVICES") == "1"
 
@@ -37,3 +39,21 @@ def pytest_runtest_setup(item):
                     f"{reason} (required: CI=true or SEAMS_REQUIRE_SERVICES=1)", pytrace=False
                 )
             pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Forget throttle counters, and only those: on Redis the cache may share a database
+    with the Celery broker, so ``cache.clear()`` (FLUSHDB) would drop queued tasks."""
+    location = settings.CACHES["default"].get("LOCATION")
+    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        client = redis.Redis.from_url(location)
+        for key in client.scan_iter(match="*:throttle_*"):
+            client.delete(key)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

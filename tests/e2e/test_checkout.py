@@ -6,7 +6,6 @@ Events are delivered as in production (outbox → consumer), drained in this thr
 """
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.e2e.shop import run_events
@@ -14,11 +13,6 @@ from tests.e2e.shop import run_events
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
 
 
 def login(email: str, password: str) -> APIClient:

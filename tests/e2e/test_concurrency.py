@@ -14,7 +14,6 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Sum
 
@@ -29,11 +28,6 @@ from tests.kernel.http.auth import client_for
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ORDERS = "/api/v1/orders/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
 
 
 def run_in_threads(count: int, work: Callable[[int], object]) -> list[object]:

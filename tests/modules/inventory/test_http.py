@@ -1,7 +1,6 @@
 """HTTP API of inventory: stock levels for anyone, adjustments for staff, every error path."""
 
 import pytest
-from django.core.cache import cache
 
 from modules.inventory import api
 from tests.e2e.shop import product, restock
@@ -12,16 +11,6 @@ pytestmark = pytest.mark.django_db
 
 def url(sku: str, adjust: bool = False) -> str:
     return f"/api/v1/inventory/stock/{sku}/" + ("adjust/" if adjust else "")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
-
-
-@pytest.fixture
-def staff():
-    return client_for(user_id=1, is_staff=True)
 
 
 def test_anyone_reads_stock_of_a_catalog_sku():

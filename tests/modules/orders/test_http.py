@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 
 from modules.orders.models import Order
 from tests.e2e.shop import balance, fund, product, run_events, stock
@@ -13,11 +12,6 @@ pytestmark = pytest.mark.django_db
 
 ORDERS = "/api/v1/orders/"
 CUSTOMER = 77
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """HTTP API of payments: wallet, top-up, transactions, and every error path."""
 
 import pytest
-from django.core.cache import cache
 
 from tests.e2e.shop import fund
 from tests.kernel.http.auth import anonymous_client, assert_problem, client_for
@@ -11,11 +10,6 @@ pytestmark = pytest.mark.django_db
 WALLET = "/api/v1/payments/wallet/"
 TOP_UP = "/api/v1/payments/wallet/top-up/"
 TRANSACTIONS = "/api/v1/payments/transactions/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,14 +1,8 @@
+"""Clients shared by the module tests: anonymous, a customer and staff, with real tokens."""
+
 import pytest
-from django.core.cache import cache
 
 from tests.kernel.http.auth import anonymous_client, client_for
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -24,8 +18,3 @@ def customer():
 @pytest.fixture
 def staff():
     return client_for(user_id=1, is_staff=True)
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
