@@ -6,6 +6,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from app.kernel.modules import module_of
+from app.kernel.ownership import acting_as
+
 
 class Command(BaseCommand):
     help = "Create demo data (idempotent): each module's demo.seed() in settings order."
@@ -18,6 +21,7 @@ class Command(BaseCommand):
                 if missing.name != f"{package}.demo":
                     raise
                 continue
-            with transaction.atomic():
+            # Runs as the module, so the data-ownership guard checks demo code too.
+            with transaction.atomic(), acting_as(module_of(package)):
                 for line in demo.seed():
                     self.stdout.write(line)
