@@ -14,6 +14,7 @@ import importlib
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from types import ModuleType
 
 from django.apps import AppConfig, apps
 from django.conf import settings
@@ -111,6 +112,18 @@ def _label_owners() -> dict[str, str]:
     return owners
 
 
+def submodule(package: str, name: str) -> ModuleType | None:
+    """Import ``<package>.<name>`` (a module's ``handlers``, ``tasks``, ``demo``...), or None
+    when the module has no such file. An import error inside the file still raises."""
+    dotted = f"{package}.{name}"
+    try:
+        return importlib.import_module(dotted)
+    except ModuleNotFoundError as missing:
+        if missing.name != dotted:
+            raise
+        return None
+
+
 def app_config(name: str) -> AppConfig:
     return apps.get_app_config(name)
 
@@ -124,10 +137,5 @@ class ModuleConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        try:
-            handlers = importlib.import_module(f"{self.name}.handlers")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"{self.name}.handlers":
-                raise
-            return
-        bus.subscribe_all(self.label, getattr(handlers, "SUBSCRIPTIONS", ()))
+        if handlers := submodule(self.name, "handlers"):
+            bus.subscribe_all(self.label, getattr(handlers, "SUBSCRIPTIONS", ()))

@@ -51,6 +51,7 @@ from app.kernel.modules import (
     manifests,
     module_of,
     owner_of_app_label,
+    submodule,
 )
 from app.kernel.ownership import is_module_api
 
@@ -580,7 +581,7 @@ def collect() -> list[Finding]:
         subscribed[name] = [
             s.event.name for s in _optional(manifest.package, "handlers", "SUBSCRIPTIONS")
         ]
-        api = _import_optional(f"{manifest.package}.api")
+        api = submodule(manifest.package, "api")
         if api is not None:
             api_modules[name] = api
         config = next((c for c in apps.get_app_configs() if c.name == manifest.package), None)
@@ -603,17 +604,8 @@ def collect() -> list[Finding]:
     ]
 
 
-def _import_optional(dotted: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(dotted)
-    except ModuleNotFoundError as missing:
-        if missing.name != dotted:
-            raise
-        return None
-
-
-def _optional(package: str, submodule: str, attr: str) -> Any:
-    found = _import_optional(f"{package}.{submodule}")
+def _optional(package: str, name: str, attr: str) -> Any:
+    found = submodule(package, name)
     return getattr(found, attr, ()) if found is not None else ()
 
 

@@ -7,7 +7,6 @@ import importlib
 import inspect
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 from django.apps import apps
 from django.conf import settings
@@ -15,7 +14,7 @@ from django.conf import settings
 from app.kernel.boundaries import contracts as contracts_gen
 from app.kernel.boundaries.baseline import Baseline, load
 from app.kernel.events import Event
-from app.kernel.modules import ModuleManifest, manifests
+from app.kernel.modules import ModuleManifest, manifests, submodule
 from app.kernel.ownership import is_module_api
 
 
@@ -53,18 +52,9 @@ class ModuleCanvas:
         return self.manifest.name
 
 
-def _optional(dotted: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(dotted)
-    except ModuleNotFoundError as missing:
-        if missing.name != dotted:
-            raise
-        return None
-
-
 def canvas(manifest: ModuleManifest) -> ModuleCanvas:
     api_functions = []
-    api = _optional(f"{manifest.package}.api")
+    api = submodule(manifest.package, "api")
     if api is not None:
         for attr, value in sorted(vars(api).items()):
             if attr.startswith("_") or not is_module_api(value):
@@ -74,7 +64,7 @@ def canvas(manifest: ModuleManifest) -> ModuleCanvas:
                 ApiFunction(attr, str(inspect.signature(value)), doc[0] if doc else "")
             )
     published = []
-    events = _optional(f"{manifest.package}.events")
+    events = submodule(manifest.package, "events")
     if events is not None:
         for value in vars(events).values():
             if (
@@ -86,7 +76,7 @@ def canvas(manifest: ModuleManifest) -> ModuleCanvas:
                 own = tuple(f for f in value.model_fields if f not in Event.model_fields)
                 published.append(PublishedEvent(value.name, value.version, own))
     consumed = []
-    handlers = _optional(f"{manifest.package}.handlers")
+    handlers = submodule(manifest.package, "handlers")
     for sub in getattr(handlers, "SUBSCRIPTIONS", ()) if handlers else ():
         handler = getattr(sub.handler, "__name__", repr(sub.handler))
         consumed.append(ConsumedEvent(sub.event.name, handler, str(sub.delivery)))

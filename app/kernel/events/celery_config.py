@@ -7,7 +7,6 @@ the task base class that runs a module's task as that module.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from celery import Celery, Task
@@ -15,7 +14,7 @@ from django.conf import settings
 from kombu import Queue
 
 from app.kernel.events import conf
-from app.kernel.modules import manifests, module_of
+from app.kernel.modules import manifests, module_of, submodule
 from app.kernel.ownership import acting_as
 
 DELIVER_TASK = "seams_events.deliver"
@@ -76,13 +75,7 @@ def module_periodic_tasks() -> dict[str, dict[str, Any]]:
     name). Read once Django is set up (beat_init), since ``tasks.py`` may import models."""
     found: dict[str, dict[str, Any]] = {}
     for package in settings.SEAMS_MODULES:
-        try:
-            tasks = importlib.import_module(f"{package}.tasks")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"{package}.tasks":
-                raise
-            continue
-        entries = getattr(tasks, "PERIODIC_TASKS", {})
+        entries = getattr(submodule(package, "tasks"), "PERIODIC_TASKS", {})
         for name, entry in entries.items():
             module = package.rsplit(".", 1)[-1]
             entry = dict(entry)

@@ -13,7 +13,6 @@ The check fails when
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
 from collections.abc import Iterable
@@ -23,6 +22,7 @@ from typing import Any
 from django.conf import settings
 
 from app.kernel.events.base import Event, has_upcaster
+from app.kernel.modules import submodule
 
 _NOISE = {"title", "description", "default", "examples"}
 
@@ -35,11 +35,8 @@ def event_classes() -> list[type[Event]]:
     """Every event class defined in the hosted modules' ``events.py``, by name."""
     found = []
     for package in settings.SEAMS_MODULES:
-        try:
-            events = importlib.import_module(f"{package}.events")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"{package}.events":
-                raise
+        events = submodule(package, "events")
+        if events is None:
             continue
         for _, obj in inspect.getmembers(events, inspect.isclass):
             if (

@@ -1,12 +1,10 @@
 """``manage.py seed_demo``: idempotent demo data, contributed by each module's ``demo.py``."""
 
-import importlib
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from app.kernel.modules import module_of
+from app.kernel.modules import module_of, submodule
 from app.kernel.ownership import acting_as
 
 
@@ -15,11 +13,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         for package in settings.SEAMS_MODULES:
-            try:
-                demo = importlib.import_module(f"{package}.demo")
-            except ModuleNotFoundError as missing:
-                if missing.name != f"{package}.demo":
-                    raise
+            demo = submodule(package, "demo")
+            if demo is None:
                 continue
             # Runs as the module, so the data-ownership guard checks demo code too.
             with transaction.atomic(), acting_as(module_of(package)):
