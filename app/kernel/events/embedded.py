@@ -1,5 +1,6 @@
 """In-process delivery of outbox rows: the embedded dispatcher (no Redis), the after-commit
-attempt of ``after_commit`` deliveries, and ``drain()`` for tests and commands.
+attempt of ``after_commit`` deliveries, and ``drain()`` for tests and commands. The
+dispatcher also runs the periodic tasks beat would send, since no beat process runs here.
 
 All of them claim rows with :func:`store.claim` and run them with :func:`consumer.consume`:
 the same inbox, retry and dead-letter semantics as a Celery worker; only the transport differs.
@@ -11,9 +12,11 @@ import threading
 from collections.abc import Sequence
 
 import structlog
+from celery import current_app
+from celery.beat import ScheduleEntry
 from django.db import close_old_connections, connections, transaction
 
-from app.kernel.events import conf, store
+from app.kernel.events import celery_config, conf, store
 from app.kernel.events.consumer import Outcome, consume
 
 log = structlog.get_logger("seams.events")
@@ -67,9 +70,51 @@ def run_after_commit(ids: Sequence[int]) -> None:
 EMBEDDED_STALE = 300.0
 
 
+class EmbeddedBeat:
+    """The beat schedule (kernel, settings and modules' ``PERIODIC_TASKS``) run in process:
+    each entry is applied here when due, as a worker would run it (as its module)."""
+
+    def __init__(self, schedule: dict[str, dict] | None = None) -> None:
+        current_app.loader.import_default_modules()  # register tasks, as a worker does
+        if schedule is None:
+            schedule = {
+                **current_app.conf.beat_schedule,
+                **celery_config.module_periodic_tasks(),
+            }
+        self.entries = [
+            ScheduleEntry(
+                name=name,
+                task=entry["task"],
+                schedule=entry["schedule"],
+                args=entry.get("args", ()),
+                kwargs=entry.get("kwargs", {}),
+                app=current_app,
+            )
+            for name, entry in schedule.items()
+        ]
+
+    def run_due(self) -> list[str]:
+        """Apply every entry that is due; return their names."""
+        ran = []
+        for index, entry in enumerate(self.entries):
+            if not entry.is_due().is_due:
+                continue
+            self.entries[index] = next(entry)
+            ran.append(entry.name)
+            task = current_app.tasks.get(entry.task)
+            if task is None:
+                log.error("periodic task not registered", task=entry.task)
+                continue
+            result = task.apply(args=entry.args, kwargs=entry.kwargs)
+            if result.failed():
+                log.error("periodic task failed", task=entry.task, error=repr(result.result))
+        return ran
+
+
 class Dispatcher(threading.Thread):
-    """Background thread of the embedded transport: woken after each publishing commit, and
-    sweeping every SEAMS_EVENTS_SWEEP_SECONDS for retries that came due."""
+    """Background thread of the embedded transport: woken after each publishing commit,
+    sweeping every SEAMS_EVENTS_SWEEP_SECONDS for retries that came due, and running the
+    periodic tasks that are due (:class:`EmbeddedBeat`)."""
 
     def __init__(self) -> None:
         super().__init__(name="seams-events-dispatcher", daemon=True)
@@ -79,6 +124,7 @@ class Dispatcher(threading.Thread):
     def run(self) -> None:
         sweep = float(conf.get("SEAMS_EVENTS_SWEEP_SECONDS"))
         sweeps = 0
+        beat = EmbeddedBeat()
         while not self.stopping.is_set():
             self.wakeup.wait(timeout=sweep)
             self.wakeup.clear()
@@ -91,6 +137,7 @@ class Dispatcher(threading.Thread):
                     # handler still running meanwhile is safe: the inbox admits one of two
                     for envelope in store.claim(limit=100, stale=True, stale_after=EMBEDDED_STALE):
                         consume(envelope)
+                beat.run_due()
             except Exception:
                 log.exception("embedded dispatcher pass failed")
             finally:
