@@ -152,3 +152,15 @@ def test_development_tracebacks_are_plain_without_local_variables(log_lines):
     assert "Traceback (most recent call last):" in text
     assert "ValueError: bad input" in text
     assert "hunter2" not in text
+
+
+def test_request_joins_the_callers_trace_and_logs_it(log_lines):
+    read = log_lines("json")
+    caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    Client().get("/healthz/", HTTP_TRACEPARENT=caller)
+    Client().get("/healthz/", HTTP_TRACEPARENT="not-a-trace")
+
+    joined, fresh = request_lines([json.loads(line) for line in read()])
+    _, trace_id, span_id, _ = joined["traceparent"].split("-")
+    assert trace_id == "4bf92f3577b34da6a3ce929d0e0e4736" and span_id != "00f067aa0ba902b7"
+    assert fresh["traceparent"].startswith("00-") and trace_id not in fresh["traceparent"]

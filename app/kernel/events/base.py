@@ -3,17 +3,14 @@ and upcasting of old event versions to the current one."""
 
 from __future__ import annotations
 
-import re
-import secrets
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
-TRACEPARENT_RE = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+from app.kernel.observability.tracing import current_traceparent
 
 
 def _now() -> datetime:
@@ -42,30 +39,6 @@ class Event(BaseModel):
     @property
     def key(self) -> str | None:
         return None if self.key_field is None else str(getattr(self, self.key_field))
-
-
-# ---------------------------------------------------------------------------
-# Trace context (W3C traceparent), without an OpenTelemetry SDK
-# ---------------------------------------------------------------------------
-def new_traceparent(trace_id: str | None = None) -> str:
-    """A W3C ``traceparent``: the given trace id (or a new one) and a fresh span id."""
-    return f"00-{trace_id or secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
-
-
-def current_traceparent() -> str:
-    """The trace context of the running code: a valid ``traceparent`` bound in structlog's
-    contextvars (by a request middleware from the request header, or by the event consumer
-    while a handler runs), else a new trace. Honest scope: no spans are recorded."""
-    bound = structlog.contextvars.get_contextvars().get("traceparent")
-    if isinstance(bound, str) and TRACEPARENT_RE.match(bound):
-        return bound
-    return new_traceparent()
-
-
-def child_traceparent(parent: str | None) -> str:
-    """Same trace as ``parent`` with a new span id (a new trace if ``parent`` is invalid)."""
-    match = TRACEPARENT_RE.match(parent or "")
-    return new_traceparent(match.group(1) if match else None)
 
 
 # ---------------------------------------------------------------------------

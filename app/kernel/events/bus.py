@@ -19,7 +19,8 @@ from enum import StrEnum
 
 from django.core.exceptions import ImproperlyConfigured
 
-from app.kernel.events.base import Event, current_traceparent
+from app.kernel.events.base import Event
+from app.kernel.observability.tracing import current_traceparent
 
 
 class Delivery(StrEnum):

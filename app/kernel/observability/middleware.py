@@ -15,6 +15,7 @@ from django.utils.functional import LazyObject
 
 from app.kernel.modules import module_of
 from app.kernel.observability.metrics import observe_request
+from app.kernel.observability.tracing import child_traceparent
 
 log = structlog.get_logger("seams.request")
 
@@ -55,7 +56,11 @@ class RequestLogMiddleware:
         request_id = request_id_of(request)
         request.request_id = request_id
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        structlog.contextvars.bind_contextvars(
+            request_id=request_id,
+            # this request's span in the caller's trace (or a new one); events carry it on
+            traceparent=child_traceparent(request.headers.get("traceparent")),
+        )
         started = time.perf_counter()
         try:
             response = self.get_response(request)

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from app.kernel.events.models import OutboxMessage
 from modules.orders.models import Order
 from tests.e2e.shop import balance, fund, product, run_events, stock
 from tests.kernel.http.auth import anonymous_client, assert_problem, client_for
@@ -292,3 +293,16 @@ def test_a_rejected_order_does_not_burn_its_idempotency_key(shop, customer):
         HTTP_IDEMPOTENCY_KEY="k-3",
     )
     assert good.status_code == 202
+
+
+def test_the_order_placed_event_carries_the_callers_trace(shop, customer):
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    response = customer.post(
+        ORDERS,
+        {"items": [{"sku": "MUG", "quantity": 1}]},
+        format="json",
+        HTTP_TRACEPARENT=f"00-{trace_id}-00f067aa0ba902b7-01",
+    )
+    assert response.status_code == 202
+    row = OutboxMessage.objects.get(event_name="orders.OrderPlaced")
+    assert row.traceparent.split("-")[1] == trace_id
