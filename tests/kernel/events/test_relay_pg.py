@@ -17,6 +17,7 @@ import pytest
 import redis
 from django.core.management import call_command
 from django.db import close_old_connections, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from app.kernel.events import publish, store, tasks
 from app.kernel.events.models import OutboxMessage, OutboxStatus
@@ -197,3 +198,52 @@ def test_the_relay_process_wakes_on_commit_and_stops_on_sigterm(wire, settings, 
         log.close()
         client.delete("evtest")
     assert OutboxMessage.objects.get().status == OutboxStatus.SENT
+
+
+def _outbox_rows_walked(update_sql: str, *, hinted: bool) -> int:
+    """Rows the claim's scan of the outbox visits (EXPLAIN ANALYZE, rolled back)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if hinted:
+            cursor.execute(store._PLAN_BY_ID_INDEX)
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + update_sql)
+        plan = cursor.fetchone()[0]
+        transaction.set_rollback(True)
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", ()):
+            yield from nodes(child)
+
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return max(
+        node.get("Actual Rows", 0)
+        for node in nodes(plan[0]["Plan"])
+        if node.get("Relation Name") == OutboxMessage._meta.db_table and node.get("Alias") == "o"
+    )
+
+
+def test_a_backlog_the_planner_has_no_statistics_for_is_claimed_without_walking_it(wire, settings):
+    # A burst on a new outbox: no statistics yet, so the planner guesses a dozen rows and,
+    # left alone, sorts every pending row for each batch.
+    settings.SEAMS_EVENT_TRANSPORT = "celery"  # rows wait for a relay
+    wire(h.ASYNC)
+    table = OutboxMessage._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+    try:
+        _publish(5000)
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM pg_statistic WHERE starelid = %s::regclass", [table])
+            cursor.execute("UPDATE pg_class SET reltuples = -1 WHERE oid = %s::regclass", [table])
+
+        with CaptureQueriesContext(connection) as seen:
+            assert len(store.claim(limit=50)) == 50
+        statements = [q["sql"] for q in seen.captured_queries]
+        [update] = [sql for sql in statements if sql.startswith("UPDATE")]
+        assert statements.index(store._PLAN_BY_ID_INDEX) < statements.index(update)
+
+        assert _outbox_rows_walked(update, hinted=False) > 4000  # the trap is real
+        assert _outbox_rows_walked(update, hinted=True) <= 100  # and the claim avoids it
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
