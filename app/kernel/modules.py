@@ -132,9 +132,16 @@ class ModuleConfig(AppConfig):
     """Base AppConfig for modules: the app label is the module name.
 
     ``ready()`` applies the module's subscription table (``handlers.SUBSCRIPTIONS``).
+    A module's ``apps.py`` imports this base too; only its own subclass is the default
+    config Django picks, so no module has to say ``default = True``.
     """
 
+    default = False
     default_auto_field = "django.db.models.BigAutoField"
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.default = True
 
     def ready(self) -> None:
         if handlers := submodule(self.name, "handlers"):
