@@ -45,17 +45,14 @@ def _publish(n: int, keys: int | None = None) -> None:
         publish(*events)
 
 
-def test_two_relays_at_once_publish_each_row_once(wire, settings):
-    settings.SEAMS_EVENT_TRANSPORT = "celery"
-    wire(h.ASYNC)
-    _publish(3000)
-    recorder = Recorder()
+def _drain_with_two_relays_at_once(publisher) -> None:
+    """Two relays, each with ``publisher()``, start draining together in two threads."""
     start = threading.Barrier(2)
 
     def run() -> None:
         start.wait()
         try:
-            Relay(recorder, batch=50).drain()
+            Relay(publisher(), batch=50).drain()
         finally:
             close_old_connections()
 
@@ -64,6 +61,14 @@ def test_two_relays_at_once_publish_each_row_once(wire, settings):
         t.start()
     for t in threads:
         t.join(60)
+
+
+def test_two_relays_at_once_publish_each_row_once(wire, settings):
+    settings.SEAMS_EVENT_TRANSPORT = "celery"
+    wire(h.ASYNC)
+    _publish(3000)
+    recorder = Recorder()
+    _drain_with_two_relays_at_once(lambda: recorder)
     assert len(recorder.ids) == 3000
     assert len(set(recorder.ids)) == 3000
     assert OutboxMessage.objects.filter(status=OutboxStatus.SENT).count() == 3000
@@ -118,20 +123,7 @@ def test_two_relays_at_once_put_each_row_on_the_queue_once(wire, settings):
     client = redis.Redis.from_url(settings.REDIS_URL)
     client.delete("evtest")
     _publish(2000)
-    start = threading.Barrier(2)
-
-    def run() -> None:
-        start.wait()
-        try:
-            Relay(RedisPipelinePublisher(settings.REDIS_URL), batch=50).drain()
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    _drain_with_two_relays_at_once(lambda: RedisPipelinePublisher(settings.REDIS_URL))
     ids = [
         json.loads(json.loads(raw)["body"])[1]["envelope"]["outbox_id"]
         for raw in client.lrange("evtest", 0, -1)
