@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import structlog
 from celery import current_app
 from celery.beat import ScheduleEntry
+from django.apps import apps
 from django.db import close_old_connections, connections, transaction
 
 from app.kernel.events import celery_config, conf, store
@@ -75,7 +76,9 @@ class EmbeddedBeat:
     each entry is applied here when due, as a worker would run it (as its module)."""
 
     def __init__(self, schedule: dict[str, dict] | None = None) -> None:
-        current_app.loader.import_default_modules()  # register tasks, as a worker does
+        # register every app's tasks.py, as a worker does (without the worker's start-up
+        # checks: this runs in a serving process's background thread)
+        current_app.loader.autodiscover_tasks([c.name for c in apps.get_app_configs()])
         if schedule is None:
             schedule = {
                 **current_app.conf.beat_schedule,
