@@ -30,7 +30,7 @@ from django.dispatch import Signal  # noqa: E402
 
 from app.kernel.events import Delivery, Event, Subscription  # noqa: E402
 from app.kernel.events.bus import EventBus  # noqa: E402
-from app.kernel.ownership import _current, acting_as  # noqa: E402
+from app.kernel.ownership import CURRENT_MODULE, acting_as  # noqa: E402
 
 
 class BenchHappened(Event):
@@ -68,13 +68,13 @@ def main() -> None:
         for receiver in receivers:
             signal.connect(receiver, weak=False)
         one_module = EventBus()
-        one_module.install(outbox=lambda rows: None, run_as=acting_as, module_var=_current)
+        one_module.install(outbox=lambda rows: None, run_as=acting_as, module_var=CURRENT_MODULE)
         one_module.subscribe_all(
             "bench",
             [Subscription(BenchHappened, make_handler(i), Delivery.SYNC) for i in range(n)],
         )
         many_modules = EventBus()
-        many_modules.install(outbox=lambda rows: None, run_as=acting_as, module_var=_current)
+        many_modules.install(outbox=lambda rows: None, run_as=acting_as, module_var=CURRENT_MODULE)
         for i in range(n):
             many_modules.subscribe_all(
                 f"bench{i}", [Subscription(BenchHappened, make_handler(i), Delivery.SYNC)]

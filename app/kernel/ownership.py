@@ -39,7 +39,9 @@ from celery import shared_task
 
 from app.kernel.modules import module_of
 
-_current: ContextVar[str | None] = ContextVar("seams_current_module", default=None)
+# The attribution itself. Entry points use acting_as/module_api/module_task; kernel hot paths
+# (the guard, the attribution middleware, sync dispatch) set and read the variable directly.
+CURRENT_MODULE: ContextVar[str | None] = ContextVar("seams_current_module", default=None)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -49,17 +51,17 @@ MODULE_API_MARKER = "__seams_module_api__"
 
 def current_module() -> str | None:
     """The module whose code is running, or ``None`` outside any module (kernel, admin)."""
-    return _current.get()
+    return CURRENT_MODULE.get()
 
 
 @contextmanager
 def acting_as(module: str | None) -> Iterator[None]:
     """Run the block as ``module`` (``None``: as no module); nests and restores."""
-    token = _current.set(module)
+    token = CURRENT_MODULE.set(module)
     try:
         yield
     finally:
-        _current.reset(token)
+        CURRENT_MODULE.reset(token)
 
 
 def module_api(func: Callable[P, R]) -> Callable[P, R]:
@@ -68,11 +70,11 @@ def module_api(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        token = _current.set(owner)
+        token = CURRENT_MODULE.set(owner)
         try:
             return func(*args, **kwargs)
         finally:
-            _current.reset(token)
+            CURRENT_MODULE.reset(token)
 
     setattr(call, MODULE_API_MARKER, owner)
     return call
@@ -95,11 +97,11 @@ def module_task(func: Callable[..., Any] | None = None, /, **options: Any) -> An
 
         @functools.wraps(body)
         def run(*args: Any, **kwargs: Any) -> Any:
-            token = _current.set(owner)
+            token = CURRENT_MODULE.set(owner)
             try:
                 return body(*args, **kwargs)
             finally:
-                _current.reset(token)
+                CURRENT_MODULE.reset(token)
 
         options.setdefault("name", f"{owner}.{body.__name__}")
         return shared_task(**options)(run)

@@ -33,7 +33,7 @@ from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 from app.kernel.boundaries.owners import table_owners
-from app.kernel.ownership import _current
+from app.kernel.ownership import CURRENT_MODULE
 
 logger = logging.getLogger("seams.boundaries")
 
@@ -88,7 +88,7 @@ def ownership_guard(
     execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
 ) -> Any:
     """Execute wrapper: refuse or log SQL touching another module's tables."""
-    module = _current.get()
+    module = CURRENT_MODULE.get()
     if module is None:
         return execute(sql, params, many, context)
     mode = guard_mode()

@@ -14,7 +14,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from app.kernel.modules import module_of
-from app.kernel.ownership import _current
+from app.kernel.ownership import CURRENT_MODULE
 
 _TOKEN = "_seams_acting_as_token"  # noqa: S105 (an attribute name)
 
@@ -36,7 +36,7 @@ class ModuleAttributionMiddleware:
         finally:
             token = request.__dict__.pop(_TOKEN, None)
             if token is not None:
-                _current.reset(token)
+                CURRENT_MODULE.reset(token)
 
     def process_view(
         self,
@@ -47,5 +47,5 @@ class ModuleAttributionMiddleware:
     ) -> None:
         module = view_module(view_func)
         if module is not None and _TOKEN not in request.__dict__:
-            request.__dict__[_TOKEN] = _current.set(module)
+            request.__dict__[_TOKEN] = CURRENT_MODULE.set(module)
         return None

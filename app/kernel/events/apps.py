@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.core.signals import request_started
 
 from app.kernel.events.bus import bus
-from app.kernel.ownership import _current, acting_as
+from app.kernel.ownership import CURRENT_MODULE, acting_as
 
 
 class EventsConfig(AppConfig):
@@ -17,8 +17,8 @@ class EventsConfig(AppConfig):
         # imported here, not at the top: it imports this app's models
         from app.kernel.events.embedded import write_outbox
 
-        # _current: the ContextVar acting_as sets (fast path for sync dispatch; see bus.install)
-        bus.install(outbox=write_outbox, run_as=acting_as, module_var=_current)
+        # module_var: the ContextVar acting_as sets (fast sync dispatch; see bus.install)
+        bus.install(outbox=write_outbox, run_as=acting_as, module_var=CURRENT_MODULE)
         # embedded transport in a serving process: start the dispatcher with the first
         # request, so rows left pending by a previous run are delivered without a new publish
         request_started.connect(start_embedded_dispatcher, dispatch_uid="seams_events.dispatcher")
