@@ -10,7 +10,7 @@ Public surface for modules::
     )
 
     # in a service, inside transaction.atomic():
-    publish(OrderPlaced(order_id=..., ...))      # or publish(event_a, event_b): one INSERT
+    publish(OrderPlaced(order_id=..., ...))      # outbox rows: one INSERT per transaction
 
 Handler id: ``"<module>.<function name>"``; a handler takes the event instance and runs as its
 module (``ownership.acting_as``). Async handlers must tolerate redelivery (the inbox makes a

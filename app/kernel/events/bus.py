@@ -2,8 +2,8 @@
 
 ``publish(*events)`` runs ``sync`` handlers at once, in the caller's transaction (their
 failure propagates and rolls the publisher back), and hands ``after_commit`` and ``async``
-deliveries to the outbox writer installed by the ``seams_events`` app (one multi-row INSERT
-per ``publish`` call, in the caller's transaction). See docs/events.md.
+deliveries to the outbox writer installed by the ``seams_events`` app (their rows join the
+caller's transaction: one multi-row INSERT per transaction, at its commit). See docs/events.md.
 
 This file imports no model: ``app.kernel.modules`` imports it while apps are still loading.
 """
@@ -156,9 +156,9 @@ class EventBus:
     def publish(self, *events: Event) -> None:
         """Publish events in the caller's transaction (call it inside ``transaction.atomic``).
 
-        Sync handlers run now, each as its module; deferred deliveries of all ``events`` are
-        written to the outbox in one INSERT. Events without a ``traceparent`` get the current
-        trace context.
+        Sync handlers run now, each as its module; deferred deliveries become outbox rows of
+        the caller's transaction (all rows of a transaction in one INSERT, at its commit).
+        Events without a ``traceparent`` get the current trace context.
         """
         deferred_rows = []
         for event in events:

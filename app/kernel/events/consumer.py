@@ -17,7 +17,8 @@ from app.kernel.events import conf
 from app.kernel.events.base import decode
 from app.kernel.events.bus import bus
 from app.kernel.events.models import DeliveryAttempt, InboxEntry, OutboxMessage, OutboxStatus
-from app.kernel.events.store import NOTIFY_CHANNEL, Envelope, outbox_db
+from app.kernel.events.outbox import NOTIFY_CHANNEL
+from app.kernel.events.store import Envelope, outbox_db
 from app.kernel.observability.tracing import child_traceparent
 
 log = structlog.get_logger("seams.events")

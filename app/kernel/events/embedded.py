@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from functools import partial
 
 import structlog
 from celery import current_app
@@ -17,8 +18,10 @@ from celery.beat import ScheduleEntry
 from django.apps import apps
 from django.db import close_old_connections, connections, transaction
 
-from app.kernel.events import celery_config, conf, store
+from app.kernel.events import celery_config, conf, outbox, store
+from app.kernel.events.bus import Delivery
 from app.kernel.events.consumer import Outcome, consume
+from app.kernel.events.models import OutboxMessage
 
 log = structlog.get_logger("seams.events")
 
@@ -57,7 +60,7 @@ def drain(*, max_rounds: int = 1000, honour_backoff: bool = False) -> int:
 
 
 def run_after_commit(ids: Sequence[int]) -> None:
-    """on_commit hook of a publishing transaction: try its ``after_commit`` deliveries here,
+    """After a publishing transaction commits: try its ``after_commit`` deliveries here,
     now. A failure is logged and retried like any delivery; the row never leaves the outbox's
     view (a crash before this runs leaves it pending for the relay after the grace period)."""
     if getattr(_local, "draining", False):
@@ -177,7 +180,7 @@ def ensure_dispatcher() -> None:
 
 
 def wake() -> None:
-    """on_commit hook of a publishing transaction: deliver now in embedded mode. (With the
+    """After a publishing transaction commits: deliver now in embedded mode. (With the
     Celery transport the relay is woken by PostgreSQL NOTIFY, sent at commit.)"""
     if conf.get("SEAMS_EVENT_TRANSPORT") != "embedded":
         return
@@ -190,12 +193,20 @@ def wake() -> None:
     # "manual": only drain() / `manage.py events drain` deliver
 
 
-def write_outbox(batch) -> None:
-    """The bus's outbox writer: one INSERT now, in the caller's transaction; after commit,
-    the ``after_commit`` deliveries run here and the embedded dispatcher is woken."""
-    rows = store.write(batch)
+def write_outbox(deferred: outbox.Deferred) -> None:
+    """The bus's outbox writer: the rows join the caller's transaction (written in one
+    INSERT at its commit); after the commit, its ``after_commit`` deliveries run here and
+    the embedded dispatcher is woken."""
     using = store.outbox_db()
-    after_commit = [row.id for row in rows if row.delivery == "after_commit"]
-    if after_commit:
-        transaction.on_commit(lambda: run_after_commit(after_commit), using=using)
-    transaction.on_commit(wake, using=using)
+    rows = outbox.write(deferred, using=using)
+    transaction.on_commit(partial(after_commit, rows, using), using=using)
+
+
+def after_commit(rows: Sequence[OutboxMessage], using: str) -> None:
+    # written already after a real commit; not when a test runs captured on_commit hooks
+    # inside its own transaction
+    outbox.flush(using)
+    ids = [row.id for row in rows if row.delivery == Delivery.AFTER_COMMIT]
+    if ids:
+        run_after_commit(ids)
+    wake()

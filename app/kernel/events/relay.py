@@ -29,7 +29,7 @@ import structlog
 from celery import current_app
 from django.db import close_old_connections, connections, transaction
 
-from app.kernel.events import conf, store
+from app.kernel.events import conf, outbox, store
 from app.kernel.events.celery_config import DELIVER_TASK, queue_for
 from app.kernel.events.store import Envelope
 
@@ -208,7 +208,7 @@ def listen(using: str) -> psycopg.Connection:
     params = connections[using].get_connection_params()
     params = {k: v for k, v in params.items() if k not in {"cursor_factory", "context"}}
     conn = psycopg.connect(**params, autocommit=True)
-    conn.execute(f"LISTEN {store.NOTIFY_CHANNEL}")
+    conn.execute(f"LISTEN {outbox.NOTIFY_CHANNEL}")
     return conn
 
 

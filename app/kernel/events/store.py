@@ -1,5 +1,6 @@
-"""Outbox rows in and out: the batched write, the claim (``FOR UPDATE SKIP LOCKED`` with
-per-key ordering), and the envelope a delivery carries to its consumer."""
+"""Outbox rows out: the claim (``FOR UPDATE SKIP LOCKED`` with per-key ordering), the
+envelope a delivery carries to its consumer, replay and pruning. Rows go in through
+:mod:`app.kernel.events.outbox`."""
 
 from __future__ import annotations
 
@@ -13,11 +14,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 from app.kernel.events import conf
-from app.kernel.events.base import Event
-from app.kernel.events.bus import BoundSubscription, Delivery
 from app.kernel.events.models import DeliveryAttempt, InboxEntry, OutboxMessage, OutboxStatus
-
-NOTIFY_CHANNEL = "seams_outbox"
 
 
 def outbox_db() -> str:
@@ -45,41 +42,6 @@ class Envelope:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Envelope:
         return cls(**data)
-
-
-def write(batch: Sequence[tuple[Event, Sequence[BoundSubscription]]]) -> list[OutboxMessage]:
-    """Insert one row per (event, deferred subscription), all in ONE multi-row INSERT, in the
-    caller's transaction. On PostgreSQL also ``NOTIFY`` (transactional: delivered on commit)."""
-    now = timezone.now()
-    grace = timedelta(seconds=conf.get("SEAMS_EVENTS_AFTER_COMMIT_GRACE_SECONDS"))
-    rows = []
-    for event, bounds in batch:
-        payload = event.model_dump(mode="json")
-        key = event.key
-        for bound in bounds:
-            rows.append(
-                OutboxMessage(
-                    event_id=event.event_id,
-                    event_name=event.name,
-                    event_version=event.version,
-                    handler=bound.handler_id,
-                    module=bound.module,
-                    delivery=bound.delivery.value,
-                    key=key,
-                    payload=payload,
-                    traceparent=event.traceparent or "",
-                    created_at=now,
-                    # after_commit: the publishing process tries first; others wait a grace
-                    available_at=now + grace if bound.delivery is Delivery.AFTER_COMMIT else now,
-                )
-            )
-    using = outbox_db()
-    OutboxMessage.objects.using(using).bulk_create(rows)
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
-    return rows
 
 
 _RETURNING = (
