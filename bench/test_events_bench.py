@@ -47,3 +47,9 @@ def test_events_relay_throughput():
 @NEEDS_SERVICES
 def test_events_latency():
     run("events_latency.py")
+
+
+@pytest.mark.bench
+@NEEDS_SERVICES
+def test_events_outbox_write():
+    run("events_outbox_write.py")
