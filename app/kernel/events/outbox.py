@@ -143,20 +143,20 @@ class TransactionOutbox:
     # -- the wrapped connection methods -------------------------------------------------
     def commit(self) -> None:
         # Atomic.__exit__ calls this with autocommit still off: the INSERT joins the
-        # transaction; a DatabaseError here makes Atomic roll it back.
-        try:
-            self.flush()
-        finally:
-            self.held.clear()
+        # transaction; a DatabaseError here makes Atomic roll it back (and forget the rows).
+        self.flush()
         self._commit()
+        self.held.clear()
 
     def rollback(self) -> None:
+        self._rollback()  # first: inside an atomic block it refuses, and the rows stay
         self._forget()
-        self._rollback()
 
     def close(self) -> None:
-        self._forget()
-        self._close()
+        try:
+            self._close()
+        finally:
+            self._forget()
 
     def savepoint_rollback(self, sid: str) -> None:
         self._savepoint_rollback(sid)

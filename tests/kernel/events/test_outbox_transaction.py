@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from app.kernel.events import outbox, publish
@@ -63,6 +64,14 @@ def test_a_rolled_back_transaction_leaves_nothing_for_the_next_one():
     with transaction.atomic():
         publish(Probe(ref="kept"))
     assert refs() == ["kept"]
+
+
+def test_a_refused_rollback_inside_an_atomic_block_keeps_the_rows():
+    with transaction.atomic():
+        publish(Probe(ref="a"))
+        with pytest.raises(TransactionManagementError):
+            transaction.rollback()  # Django forbids it here; the transaction goes on
+    assert refs() == ["a"]
 
 
 def test_outside_a_transaction_rows_are_written_at_once():
