@@ -90,9 +90,9 @@ def write(deferred: Deferred, *, using: str) -> list[OutboxMessage]:
 
 def flush(using: str) -> None:
     """Write the rows the open transaction on ``using`` holds, if any."""
-    held = getattr(connections[using], "seams_outbox", None)
-    if held is not None:
-        held.flush()
+    transaction_outbox = getattr(connections[using], "seams_outbox", None)
+    if transaction_outbox is not None:
+        transaction_outbox.flush()
 
 
 @dataclass(eq=False)
