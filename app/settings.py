@@ -11,6 +11,8 @@ from pathlib import Path
 
 import environ
 
+from app.kernel.topology import files as topology_files
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -147,6 +149,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     )
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
+
+# ---------------------------------------------------------------------------
+# Topology: which service this process is, which modules it hosts, where their tables live
+# (topologies/*.toml, app/kernel/topology/, docs/topology.md)
+# ---------------------------------------------------------------------------
+SEAMS_TOPOLOGY = env.str("SEAMS_TOPOLOGY", default="monolith")
+SEAMS_SERVICE = env.str("SEAMS_SERVICE", default="")
+DATABASES = topology_files.databases(
+    topology_files.load(SEAMS_TOPOLOGY),
+    SEAMS_SERVICE,
+    DATABASES["default"],
+    env.str("DATABASE_URL", default="sqlite:///" + str(BASE_DIR / "db.sqlite3")),
+)
+DATABASE_ROUTERS = ["app.kernel.topology.router.ModuleRouter"]
 
 REDIS_URL = env.str("REDIS_URL", default="")
 

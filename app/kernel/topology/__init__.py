@@ -1,0 +1,113 @@
+"""Topology: which service hosts which module, on which database, at which address.
+
+The deployable shapes are committed files, ``topologies/<name>.toml`` (see
+:mod:`.schema`): ``monolith`` (the default: one service, one database), ``split``
+(payments and notifications in services of their own) and ``isolated`` (every module its
+own service: the split test mode). Two environment variables place a process:
+
+- ``SEAMS_TOPOLOGY``: the topology's name (or a path to a file); default ``monolith``;
+- ``SEAMS_SERVICE``: the service this process is. Empty: the process plays every service
+  of the topology (the monolith; the split test mode, where calls between services still
+  take the remote path, in process).
+
+What follows from them, and only from them: the databases a process knows and where each
+module's tables live (:mod:`.router`), and whether a call into a module's ``api`` is a
+function call or a remote call (:func:`is_remote`). ``manage.py topology check|show``
+validates and prints a topology. Nothing here names a module.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.conf import settings
+
+from app.kernel.topology.files import load, service_named
+from app.kernel.topology.schema import (
+    DEFAULT_DATABASE,
+    Resilience,
+    Service,
+    Topology,
+    TopologyError,
+)
+
+__all__ = (
+    "DEFAULT_DATABASE",
+    "Resilience",
+    "Service",
+    "Topology",
+    "TopologyError",
+    "current",
+    "database_of",
+    "hosts_every_service",
+    "is_hosted",
+    "is_remote",
+    "service_of",
+    "this_service",
+)
+
+
+@cache
+def current() -> Topology:
+    """The topology this process runs (``settings.SEAMS_TOPOLOGY``)."""
+    return load(settings.SEAMS_TOPOLOGY)
+
+
+def this_service() -> Service | None:
+    """The service this process is (``SEAMS_SERVICE``), or ``None`` when it plays all."""
+    name = settings.SEAMS_SERVICE
+    return service_named(current(), name) if name else None
+
+
+def hosts_every_service() -> bool:
+    return not settings.SEAMS_SERVICE
+
+
+def service_of(module: str) -> Service:
+    return current().service_of(module)
+
+
+def is_hosted(module: str) -> bool:
+    """Does this process run ``module``'s code and hold its database connection?"""
+    service = this_service()
+    return service is None or module in service.modules or module not in current().modules
+
+
+def database_of(module: str) -> str:
+    """The alias, in this process's ``DATABASES``, of the database holding ``module``'s
+    tables. A service's process knows its own database only, as ``default``."""
+    if this_service() is not None:
+        if not is_hosted(module):
+            raise TopologyError(
+                f"module {module!r} is not hosted by service {settings.SEAMS_SERVICE!r}: "
+                f"its tables are not reachable from here; call its api instead"
+            )
+        return DEFAULT_DATABASE
+    topology = current()
+    # a module the topology does not list (a test's throwaway module) lives on default;
+    # for the project's own modules, the seams.E011 check makes that an error
+    return topology.database_of(module) if module in topology.modules else DEFAULT_DATABASE
+
+
+def is_remote(caller: str | None, callee: str) -> bool:
+    """Is a call from module ``caller`` (``None``: code of no module, such as a command or a
+    test, running in this process's service) into ``callee``'s api a remote call?
+
+    Remote exactly when the two live in different services of the topology. In a process
+    playing every service, code of no module (or of a module the topology does not know)
+    counts as outside every service, so it too reaches each module through its remote
+    binding (the split test mode).
+    """
+    topology = current()
+    if len(topology.services) == 1 or callee not in topology.modules:
+        return False
+    target = topology.service_of(callee).name
+    if caller is not None and caller in topology.modules:
+        return topology.service_of(caller).name != target
+    service = this_service()
+    return service is None or service.name != target
+
+
+def reset() -> None:
+    """Forget the loaded topology (tests that change ``SEAMS_TOPOLOGY``)."""
+    current.cache_clear()
