@@ -11,7 +11,12 @@ class KernelConfig(AppConfig):
     def ready(self) -> None:
         # Boundaries: the seams.E0xx system checks and the data-ownership guard on every
         # database connection (see app/kernel/boundaries/).
+        from django.core import checks as django_checks
+
         from app.kernel.boundaries import checks, guard
+        from app.kernel.topology import validation
 
         checks.register()
         guard.install_everywhere()
+        # Topology: every shipped topology (and the running one) fits the modules (seams.E011).
+        django_checks.register(validation.system_check, "seams")

@@ -21,6 +21,7 @@ from __future__ import annotations
 from functools import cache
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 from app.kernel.topology.files import load, service_named
 from app.kernel.topology.schema import (
@@ -108,6 +109,10 @@ def is_remote(caller: str | None, callee: str) -> bool:
     return service is None or service.name != target
 
 
-def reset() -> None:
-    """Forget the loaded topology (tests that change ``SEAMS_TOPOLOGY``)."""
-    current.cache_clear()
+def _forget_topology(setting: str, **kwargs: object) -> None:
+    if setting == "SEAMS_TOPOLOGY":
+        current.cache_clear()
+
+
+# tests that override SEAMS_TOPOLOGY get the new one
+setting_changed.connect(_forget_topology, dispatch_uid="seams.topology")

@@ -104,6 +104,10 @@ def databases(
         return {**options, **parsed, "OPTIONS": dict(main.get("OPTIONS", {}))}
 
     if service:
+        if topology.in_process:
+            raise TopologyError(
+                f"topology {topology.name!r} runs in one process only: unset SEAMS_SERVICE"
+            )
         own = service_named(topology, service).database
         return {"default": main if own == DEFAULT_DATABASE else alias_settings(own)}
     found = {"default": main}

@@ -38,9 +38,9 @@ def _module_for_label(label: str) -> str | None:
     except LookupError:
         return None
     for model in config.get_models(include_auto_created=True):
-        for field in model._meta.get_fields():
-            related = getattr(field, "related_model", None)
-            if field.is_relation and related is not None and related is not model:
+        for field in [*model._meta.fields, *model._meta.many_to_many]:  # forward relations
+            related = field.related_model
+            if related is not None and related is not model and related != "self":
                 target = owner_of_app_label(related._meta.app_label)
                 if target is not None:
                     return target

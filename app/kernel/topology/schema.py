@@ -90,6 +90,9 @@ class Topology(_Strict):
 
     name: str = ""
     description: str = ""
+    in_process: bool = Field(
+        False, description="only for a process playing every service (the split test mode)"
+    )
     services: dict[str, Service]
     resilience: ResiliencePolicies = ResiliencePolicies()
 
