@@ -57,3 +57,21 @@ def _fresh_throttles():
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(items):
+    """With several databases (a topology such as ``isolated``, the split test mode) every
+    test that touches the database may touch each of them: its module's data lives there."""
+    if len(settings.DATABASES) == 1:
+        return
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = set(item.fixturenames)
+        if marker is None and not {"db", "transactional_db"} & fixtures:
+            continue
+        kwargs = dict(marker.kwargs) if marker else {}
+        if marker and marker.args:
+            kwargs.setdefault("transaction", marker.args[0])
+        kwargs["transaction"] = bool(kwargs.get("transaction")) or "transactional_db" in fixtures
+        kwargs["databases"] = "__all__"
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)

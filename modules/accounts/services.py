@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from app.kernel.events import publish
+from app.kernel.topology import atomic_on
 from modules.accounts.events import CustomerRegistered
 from modules.accounts.models import User
 from modules.accounts.rules import AccountsError, check_email, check_password
@@ -23,7 +24,7 @@ def customer_register(*, email: str, password: str) -> User:
     if User.objects.filter(email__iexact=email).exists():
         raise AccountsError("email", [EMAIL_TAKEN])
     try:
-        with transaction.atomic():
+        with atomic_on(User):
             user = User.objects.create_user(email, password)
             publish(CustomerRegistered(customer_id=user.pk, email=user.email))
     except IntegrityError:  # a concurrent registration won the race

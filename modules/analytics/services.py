@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
+from app.kernel.topology import atomic_on
 from modules.analytics.models import LineFact, OrderFact
 
 Line = tuple[str, int, Decimal]  # sku, quantity, unit price
@@ -29,7 +30,7 @@ def _record(
         by_sku[sku][0] += quantity
         by_sku[sku][1] += unit_price * quantity
     try:
-        with transaction.atomic():
+        with atomic_on(OrderFact):
             fact = OrderFact.objects.create(
                 order_id=order_id, customer_id=customer_id, total=total, currency=currency
             )

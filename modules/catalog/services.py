@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from app.kernel.events import publish
+from app.kernel.topology import atomic_on
 from modules.catalog.events import ProductPriceChanged
 from modules.catalog.models import Product
 from modules.catalog.rules import CatalogError, check_price, check_sku
@@ -26,7 +27,7 @@ def product_create(
     if not name or len(name) > 200:
         raise CatalogError("name", "A name has 1-200 characters.")
     try:
-        with transaction.atomic():
+        with atomic_on(Product):
             return Product.objects.create(
                 sku=sku, name=name, description=description, price=price, active=active
             )
@@ -45,7 +46,7 @@ def product_update(
     active: bool | None = None,
 ) -> Product:
     """Change a product; a new price publishes ``ProductPriceChanged`` in the same transaction."""
-    with transaction.atomic():
+    with atomic_on(Product):
         product = Product.objects.select_for_update().filter(pk=product_id).first()
         if product is None:
             raise ProductNotFound(product_id)

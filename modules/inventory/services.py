@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from app.kernel.events import publish
+from app.kernel.topology import atomic_on
 from modules.inventory.events import (
     StockLine,
     StockReleased,
@@ -58,7 +59,7 @@ def _reservation_locked(order_id: int) -> Reservation | None:
 def _create_reservation(**fields) -> Reservation | None:
     """Insert the order's reservation row; ``None`` when a concurrent caller won the race."""
     try:
-        with transaction.atomic():
+        with atomic_on(StockItem):
             return Reservation.objects.create(**fields)
     except IntegrityError:
         return None
@@ -70,7 +71,7 @@ def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> Reserva
     if not wanted:
         raise InventoryError("a reservation needs at least one line")
     while True:
-        with transaction.atomic():
+        with atomic_on(StockItem):
             existing = _reservation_locked(order_id)
             if existing is not None:
                 return existing
@@ -112,7 +113,7 @@ def stock_release(*, order_id: int) -> Reservation:
     late ``stock_reserve`` for the order reserves nothing.
     """
     while True:
-        with transaction.atomic():
+        with atomic_on(StockItem):
             reservation = _reservation_locked(order_id)
             if reservation is None:
                 reservation = _create_reservation(
@@ -140,7 +141,7 @@ def stock_release(*, order_id: int) -> Reservation:
             return reservation
 
 
-@transaction.atomic
+@atomic_on(StockItem)
 def stock_commit(*, order_id: int) -> Reservation:
     """Turn the order's reservation into a sale (units leave ``on_hand``); once per order."""
     reservation = _reservation_locked(order_id)
@@ -162,7 +163,7 @@ def stock_commit(*, order_id: int) -> Reservation:
     return reservation
 
 
-@transaction.atomic
+@atomic_on(StockItem)
 def stock_restock(*, order_id: int) -> Reservation:
     """Put a sold order's units back on hand (a confirmed order was cancelled); once."""
     reservation = _reservation_locked(order_id)
@@ -184,7 +185,7 @@ def stock_restock(*, order_id: int) -> Reservation:
     return reservation
 
 
-@transaction.atomic
+@atomic_on(StockItem)
 def stock_adjust(*, sku: str, delta: int) -> StockItem:
     """Restock (``delta > 0``) or write off (``delta < 0``) units of a SKU.
 

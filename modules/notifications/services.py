@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
+from app.kernel.topology import atomic_on
 from modules.notifications.models import Notification
 
 
@@ -18,7 +19,7 @@ def notification_create(
     if existing is not None:
         return existing, False
     try:
-        with transaction.atomic():
+        with atomic_on(Notification):
             notification = Notification.objects.create(
                 customer_id=customer_id, order_id=order_id, kind=kind, message=message
             )

@@ -10,9 +10,10 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from app.kernel.events import publish
+from app.kernel.topology import atomic_on
 from modules.payments.events import PaymentCaptured, PaymentDeclined, PaymentRefunded
 from modules.payments.models import LedgerEntry, Payment, Wallet
 
@@ -56,7 +57,7 @@ def _move(wallet: Wallet, *, kind: str, amount: Decimal, order_id: int | None) -
     )
 
 
-@transaction.atomic
+@atomic_on(Wallet)
 def wallet_top_up(*, customer_id: int, amount: Decimal) -> Wallet:
     """Add demo funds; ``amount`` must be positive, two places at most, ≤ SEAMS_MAX_TOP_UP."""
     if not amount.is_finite() or amount <= 0 or amount > max_top_up():
@@ -75,7 +76,7 @@ def _payment_locked(order_id: int) -> Payment | None:
 def _create_payment(**fields) -> Payment | None:
     """Insert the order's Payment row; ``None`` when a concurrent caller won the race."""
     try:
-        with transaction.atomic():
+        with atomic_on(Wallet):
             return Payment.objects.create(**fields)
     except IntegrityError:
         return None
@@ -91,7 +92,7 @@ def payment_capture(*, order_id: int, customer_id: int, amount: Decimal) -> Paym
     if amount <= 0:
         raise PaymentError("a capture must be for a positive amount")
     while True:
-        with transaction.atomic():
+        with atomic_on(Wallet):
             existing = _payment_locked(order_id)
             if existing is not None:
                 if existing.customer_id not in (None, customer_id):
@@ -145,7 +146,7 @@ def payment_refund(*, order_id: int) -> Payment:
     ``voided`` tombstone is recorded so that a capture arriving later is declined.
     """
     while True:
-        with transaction.atomic():
+        with atomic_on(Wallet):
             payment = _payment_locked(order_id)
             if payment is None:
                 payment = _create_payment(

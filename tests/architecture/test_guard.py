@@ -6,7 +6,7 @@ import logging
 
 import pytest
 from django.apps import apps
-from django.db import connection
+from django.db import connections
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import path
@@ -15,6 +15,7 @@ from app.kernel.boundaries.guard import DataOwnershipViolation, tables_in
 from app.kernel.boundaries.middleware import ModuleAttributionMiddleware, view_module
 from app.kernel.boundaries.owners import table_owners
 from app.kernel.ownership import acting_as, current_module, module_api, module_task
+from app.kernel.topology import database_of
 
 
 def table_of(module: str) -> str:
@@ -31,6 +32,10 @@ def model_of(module: str):
 
 
 def count(table: str) -> int:
+    """Raw SQL on the database holding ``table`` (its owner module's; infrastructure:
+    default)."""
+    owner = table_owners().get(table)
+    connection = connections[database_of(owner) if owner else "default"]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
         return cursor.fetchone()[0]
@@ -237,7 +242,7 @@ def test_the_guard_is_installed_on_the_connection():
     from app.kernel.boundaries.guard import ownership_guard
 
     count("django_content_type")
-    assert ownership_guard in connection.execute_wrappers
+    assert ownership_guard in connections["default"].execute_wrappers
 
 
 # --- end to end through the middleware ------------------------------------------------------
@@ -266,3 +271,19 @@ def test_a_module_view_reading_another_modules_table_is_refused(client, settings
         client.get("/probe/foreign/")
     assert client.get("/probe/own/").status_code == 200
     assert current_module() is None
+
+
+def test_a_modules_sql_on_another_database_than_its_own_is_refused(settings):
+    settings.SEAMS_TOPOLOGY = "split"  # payments' tables are on its own database there
+    outbox = "SELECT COUNT(*) FROM seams_events_outbox"  # each database has its own
+    with acting_as("payments"), pytest.raises(DataOwnershipViolation) as caught:
+        with connections["default"].cursor() as cursor:
+            cursor.execute(outbox)
+    assert str(caught.value).startswith(
+        "module 'payments' ran SQL on database 'default', not on its own ('payments')"
+    )
+    with connections["default"].cursor() as cursor:
+        with acting_as("orders"):
+            cursor.execute(outbox)  # orders lives on default in that topology
+        with acting_as("payments"):
+            cursor.execute("SELECT COUNT(*) FROM django_content_type")  # shared, on default

@@ -34,6 +34,8 @@ from django.dispatch import receiver
 
 from app.kernel.boundaries.owners import table_owners
 from app.kernel.ownership import CURRENT_MODULE
+from app.kernel.topology import DEFAULT_DATABASE, database_of
+from app.kernel.topology.router import per_module_tables
 
 logger = logging.getLogger("seams.boundaries")
 
@@ -77,6 +79,20 @@ def foreign_tables(module: str, sql: str) -> tuple[tuple[str, str], ...]:
     )
 
 
+class WrongDatabase(DataOwnershipViolation):
+    """SQL run on behalf of a module went to a database other than its module's."""
+
+    def __init__(self, module: str, alias: str, own: str, sql: str) -> None:
+        self.module, self.table, self.owner, self.sql = module, alias, module, sql
+        Exception.__init__(
+            self,
+            f"module {module!r} ran SQL on database {alias!r}, not on its own ({own!r}) "
+            f"(rule: no module touches another module's database). Fix: use "
+            f"topology.atomic_on(<model>) rather than a bare transaction.atomic(), the ORM "
+            f"rather than connection.cursor() on 'default'. SQL: {sql[:200]}",
+        )
+
+
 def guard_mode() -> str:
     mode = getattr(settings, "SEAMS_OWNERSHIP_GUARD", "raise")
     if mode not in MODES:
@@ -93,18 +109,41 @@ def ownership_guard(
         return execute(sql, params, many, context)
     mode = guard_mode()
     if mode != "off" and isinstance(sql, str):
+        error: DataOwnershipViolation | None = None
         violations = foreign_tables(module, sql)
         if violations:
             table, owner = violations[0]
             error = DataOwnershipViolation(module, table, owner, sql)
+        elif (alias := context["connection"].alias) != (own := own_database(module)) and (
+            alias != DEFAULT_DATABASE or kept_per_module(sql)
+        ):
+            error = WrongDatabase(module, alias, own, sql)
+        if error is not None:
             if mode == "raise":
                 raise error
             logger.warning(
                 "data ownership violation: %s",
                 error,
-                extra={"acting_module": module, "table": table, "table_owner": owner},
+                extra={"acting_module": module, "table": error.table, "table_owner": error.owner},
             )
     return execute(sql, params, many, context)
+
+
+@lru_cache(maxsize=8192)
+def kept_per_module(sql: str) -> bool:
+    """Does ``sql`` name a module's table or a table the kernel keeps per module (outbox,
+    inbox, idempotency keys)? Shared infrastructure (sessions, content types) is on
+    ``default`` for everyone; those tables are each module's own, on its own database."""
+    return bool(tables_in(sql)) or any(
+        match.group(0).strip('"`[]').lower() in per_module_tables()
+        for match in _IDENTIFIER.finditer(sql)
+    )
+
+
+@lru_cache(maxsize=256)
+def own_database(module: str) -> str:
+    """The alias of ``module``'s database in this process (cached; see the settings hook)."""
+    return database_of(module)
 
 
 def install(connection: Any) -> None:
@@ -124,6 +163,8 @@ def _on_setting_changed(setting: str, **kwargs: Any) -> None:
         table_owners.cache_clear()
         tables_in.cache_clear()
         foreign_tables.cache_clear()
+    if setting in {"SEAMS_TOPOLOGY", "SEAMS_SERVICE", "SEAMS_MODULES"}:
+        own_database.cache_clear()
 
 
 def install_everywhere() -> None:

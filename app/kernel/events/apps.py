@@ -15,10 +15,14 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         # imported here, not at the top: it imports this app's models
+        from app.kernel.events import routing
         from app.kernel.events.embedded import write_outbox
 
-        # module_var: the ContextVar acting_as sets (fast sync dispatch; see bus.install)
-        bus.install(outbox=write_outbox, run_as=acting_as, module_var=CURRENT_MODULE)
+        # module_var: the ContextVar acting_as sets (fast sync dispatch; see bus.install);
+        # routing: consumers on other databases get forwards (this module is the Routing)
+        bus.install(
+            outbox=write_outbox, run_as=acting_as, module_var=CURRENT_MODULE, routing=routing
+        )
         # embedded transport in a serving process: start the dispatcher with the first
         # request, so rows left pending by a previous run are delivered without a new publish
         request_started.connect(start_embedded_dispatcher, dispatch_uid="seams_events.dispatcher")

@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -27,6 +28,11 @@ class Delivery(StrEnum):
     SYNC = "sync"
     AFTER_COMMIT = "after_commit"
     ASYNC = "async"
+    # outbox rows only, never a subscription's delivery: one row per event for a consuming
+    # module on another database (FORWARD, in the publisher's outbox), and the rows that
+    # module's service records from it, per handler (RECEIVED, in its own outbox)
+    FORWARD = "forward"
+    RECEIVED = "received"
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,15 @@ OutboxWriter = Callable[[Sequence[tuple[Event, Sequence[BoundSubscription]]]], N
 RunAs = Callable[[str | None], AbstractContextManager[None]]
 
 
+class Routing(Protocol):
+    """Which subscribers share the publisher's database, and the forwards to the others
+    (:mod:`app.kernel.events.routing`, injected: this file cannot import the manifests)."""
+
+    def shares_database(self, publisher: str, consumer: str) -> bool: ...
+
+    def forwards_for(self, event_name: str) -> tuple[Any, ...]: ...
+
+
 class EventBus:
     def __init__(self) -> None:
         self._by_event: dict[str, list[BoundSubscription]] = defaultdict(list)
@@ -65,6 +80,7 @@ class EventBus:
         self._outbox: OutboxWriter | None = None
         self._run_as: RunAs | None = None
         self._module_var: ContextVar[str | None] | None = None
+        self._routing: Routing | None = None
 
     # -- wiring ------------------------------------------------------------------------
     def subscribe_all(self, module: str, subscriptions: Iterable[Subscription]) -> None:
@@ -92,15 +108,23 @@ class EventBus:
         outbox: OutboxWriter,
         run_as: RunAs,
         module_var: ContextVar[str | None] | None = None,
+        routing: Routing | None = None,
     ) -> None:
         """Called by the ``seams_events`` app's ready(): where after_commit/async deliveries
         go, and how a handler runs as its module (``ownership.acting_as``). Injected because
         ``app.kernel.modules`` imports this file before apps are ready. ``module_var``, the
         ContextVar behind ``acting_as``, lets sync dispatch set it without a generator-based
-        context manager (same effect, a third of the cost)."""
+        context manager (same effect, a third of the cost). ``routing``: consumers on
+        another database get forwards instead of per-handler rows (none: all local)."""
         self._outbox = outbox
         self._run_as = run_as
         self._module_var = module_var
+        self._routing = routing
+        self._plan.clear()
+
+    def replan(self) -> None:
+        """Forget the cached delivery plans (the topology changed: tests)."""
+        self._plan.clear()
 
     def run_as(self, module: str | None) -> AbstractContextManager[None]:
         if self._run_as is None:
@@ -122,7 +146,7 @@ class EventBus:
         ``acting_as`` per run of same-module handlers), and the deferred subscriptions."""
         plan = self._plan.get(name)
         if plan is None:
-            bounds = self._by_event.get(name, ())
+            bounds, forwards = self._route(name)
             groups: list[tuple[str, list[Callable]]] = []
             for b in bounds:
                 if b.delivery is not Delivery.SYNC:
@@ -132,9 +156,24 @@ class EventBus:
                 else:
                     groups.append((b.module, [b.subscription.handler]))
             sync = tuple((module, tuple(handlers)) for module, handlers in groups)
-            deferred = tuple(b for b in bounds if b.delivery is not Delivery.SYNC)
+            deferred = tuple(b for b in bounds if b.delivery is not Delivery.SYNC) + forwards
             plan = self._plan[name] = (sync, deferred)
         return plan
+
+    def _route(self, name: str) -> tuple[list[BoundSubscription], tuple[Any, ...]]:
+        """The subscriptions of ``name`` on the publisher's database, and the forwards."""
+        bounds = self._by_event.get(name, [])
+        if self._routing is None:
+            return bounds, ()
+        publisher = name.split(".", 1)[0]
+        local = [b for b in bounds if self._routing.shares_database(publisher, b.module)]
+        for b in bounds:
+            if b not in local and b.delivery is Delivery.SYNC:
+                raise ImproperlyConfigured(
+                    f"{b.handler_id} is a sync handler of {name} on another database than "
+                    f"its publisher's (`manage.py topology check` reports it as seams.E011)"
+                )
+        return local, self._routing.forwards_for(name)
 
     # -- publishing ----------------------------------------------------------------------
     def _dispatch(self, sync: tuple[tuple[str, tuple[Callable, ...]], ...], event: Event) -> None:

@@ -30,6 +30,7 @@ class Outcome(StrEnum):
     RETRY = "retry"
     DEAD = "dead"
     GONE = "gone"  # the outbox row was handled or removed meanwhile
+    FORWARDED = "forwarded"  # handed to the consuming module's service (another database)
 
 
 class HandlerNotFound(LookupError):
@@ -46,8 +47,9 @@ def backoff_seconds(attempt: int) -> float:
 
 
 def consume(envelope: Envelope) -> Outcome:
-    """Run ``envelope``'s handler at most once per (event id, handler), as its module."""
-    using = outbox_db()
+    """Run ``envelope``'s handler at most once per (event id, handler), as its module, on
+    that module's database (its outbox row, its inbox and its effects in one transaction)."""
+    using = outbox_db(envelope.module)
     handler_id = envelope.handler
     try:
         bound = bus.subscription(envelope.event_name, handler_id)
@@ -104,7 +106,7 @@ def wake_successor(envelope: Envelope, using: str) -> None:
 
 def record_failure(envelope: Envelope, exc: BaseException) -> Outcome:
     """Count the failed attempt; schedule the retry or park the row dead."""
-    using = outbox_db()
+    using = outbox_db(envelope.module)
     error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     detail = "".join(traceback.format_exception(exc))[-4000:]
     now = timezone.now()

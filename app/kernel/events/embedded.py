@@ -18,7 +18,7 @@ from celery.beat import ScheduleEntry
 from django.apps import apps
 from django.db import close_old_connections, connections, transaction
 
-from app.kernel.events import celery_config, conf, outbox, store
+from app.kernel.events import celery_config, conf, forwarding, outbox, routing, store
 from app.kernel.events.bus import Delivery
 from app.kernel.events.consumer import Outcome, consume
 from app.kernel.events.models import OutboxMessage
@@ -33,11 +33,23 @@ class DrainDidNotSettle(RuntimeError):
 
 
 def run_pending(
-    *, limit: int = 100, honour_backoff: bool = True, ids: Sequence[int] | None = None
+    *,
+    limit: int = 100,
+    honour_backoff: bool = True,
+    ids: Sequence[int] | None = None,
+    using: str | None = None,
 ) -> list[Outcome]:
-    """Claim up to ``limit`` due rows and run them here, oldest first."""
-    envelopes = store.claim(limit=limit, honour_backoff=honour_backoff, ids=ids)
-    return [consume(envelope) for envelope in envelopes]
+    """Claim up to ``limit`` due rows of each outbox this process delivers (or of ``using``
+    only) and run them here, oldest first; hand rows for consumers on other databases to
+    their services. Returns the outcomes of the rows run or handed over."""
+    outcomes: list[Outcome] = []
+    for alias in [using] if using else store.outbox_dbs():
+        envelopes = store.claim(limit=limit, honour_backoff=honour_backoff, ids=ids, using=alias)
+        outcomes += [consume(envelope) for envelope in envelopes]
+        outcomes += forwarding.forward_due(
+            using=alias, limit=limit, honour_backoff=honour_backoff, ids=ids
+        )
+    return outcomes
 
 
 def drain(*, max_rounds: int = 1000, honour_backoff: bool = False) -> int:
@@ -59,14 +71,14 @@ def drain(*, max_rounds: int = 1000, honour_backoff: bool = False) -> int:
     raise DrainDidNotSettle(f"outbox still busy after {max_rounds} rounds ({total} deliveries)")
 
 
-def run_after_commit(ids: Sequence[int]) -> None:
+def run_after_commit(ids: Sequence[int], using: str | None = None) -> None:
     """After a publishing transaction commits: try its ``after_commit`` deliveries here,
     now. A failure is logged and retried like any delivery; the row never leaves the outbox's
     view (a crash before this runs leaves it pending for the relay after the grace period)."""
     if getattr(_local, "draining", False):
         return
     try:
-        run_pending(limit=len(ids), honour_backoff=False, ids=ids)
+        run_pending(limit=len(ids), honour_backoff=False, ids=ids, using=using)
     except Exception:
         log.exception("after_commit delivery failed to start", outbox_ids=list(ids))
 
@@ -141,8 +153,11 @@ class Dispatcher(threading.Thread):
                 if sweeps % 60 == 0:
                     # rows a dead process left in flight (no broker to redeliver them); a
                     # handler still running meanwhile is safe: the inbox admits one of two
-                    for envelope in store.claim(limit=100, stale=True, stale_after=EMBEDDED_STALE):
-                        consume(envelope)
+                    for alias in store.outbox_dbs():
+                        for envelope in store.claim(
+                            limit=100, stale=True, stale_after=EMBEDDED_STALE, using=alias
+                        ):
+                            consume(envelope)
                 beat.run_due()
             except Exception:
                 log.exception("embedded dispatcher pass failed")
@@ -194,12 +209,16 @@ def wake() -> None:
 
 
 def write_outbox(deferred: outbox.Deferred) -> None:
-    """The bus's outbox writer: the rows join the caller's transaction (written in one
-    INSERT at its commit); after the commit, its ``after_commit`` deliveries run here and
-    the embedded dispatcher is woken."""
-    using = store.outbox_db()
-    rows = outbox.write(deferred, using=using)
-    transaction.on_commit(partial(after_commit, rows, using), using=using)
+    """The bus's outbox writer: the rows join the caller's transaction on the publishing
+    module's database (written in one INSERT at its commit); after the commit, its
+    ``after_commit`` deliveries run here and the embedded dispatcher is woken."""
+    by_database: dict[str, list] = {}
+    for event, bounds in deferred:
+        using = store.outbox_db(routing.publisher_of(event.name))
+        by_database.setdefault(using, []).append((event, bounds))
+    for using, some in by_database.items():
+        rows = outbox.write(some, using=using)
+        transaction.on_commit(partial(after_commit, rows, using), using=using)
 
 
 def after_commit(rows: Sequence[OutboxMessage], using: str) -> None:
@@ -208,5 +227,5 @@ def after_commit(rows: Sequence[OutboxMessage], using: str) -> None:
     outbox.flush(using)
     ids = [row.id for row in rows if row.delivery == Delivery.AFTER_COMMIT]
     if ids:
-        run_after_commit(ids)
+        run_after_commit(ids, using)
     wake()

@@ -67,6 +67,14 @@ class OutboxMessage(models.Model):
             ),
             models.Index(fields=["status", "id"], name="seams_outbox_status"),
         ]
+        constraints = [
+            # an event forwarded twice from another database is recorded once per handler
+            models.UniqueConstraint(
+                fields=["event_id", "handler"],
+                name="seams_outbox_received_once",
+                condition=Q(delivery="received"),
+            )
+        ]
 
     def __str__(self) -> str:
         return (

@@ -66,10 +66,11 @@ def rows_for(deferred: Deferred) -> list[OutboxMessage]:
     return rows
 
 
-def insert(rows: Sequence[OutboxMessage], using: str) -> None:
-    """Insert ``rows`` in one multi-row INSERT (ids set on them). On PostgreSQL also
-    ``NOTIFY`` the relays (transactional: delivered on commit)."""
-    OutboxMessage.objects.using(using).bulk_create(rows)
+def insert(rows: Sequence[OutboxMessage], using: str, *, ignore_conflicts: bool = False) -> None:
+    """Insert ``rows`` in one multi-row INSERT (ids set on them, unless
+    ``ignore_conflicts``: rows already there are skipped, ids stay unset). On PostgreSQL
+    also ``NOTIFY`` the relays (transactional: delivered on commit)."""
+    OutboxMessage.objects.using(using).bulk_create(rows, ignore_conflicts=ignore_conflicts)
     connection = connections[using]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

@@ -29,7 +29,7 @@ import structlog
 from celery import current_app
 from django.db import close_old_connections, connections, transaction
 
-from app.kernel.events import conf, outbox, store
+from app.kernel.events import conf, forwarding, outbox, store
 from app.kernel.events.celery_config import DELIVER_TASK, queue_for
 from app.kernel.events.store import Envelope
 
@@ -169,9 +169,13 @@ class Relay:
             if relayed < self.batch:
                 return total
 
+    def forward(self) -> int:
+        """Hand due forwards (consumers on other databases) to their services."""
+        return len(forwarding.forward_due(using=self.using, limit=self.batch))
+
     def sweep(self) -> int:
-        """Due rows, then rows sent so long ago that their message must be lost."""
-        return self.drain() + self.relay_batch(stale=True)
+        """Due rows, forwards, then rows sent so long ago that their message must be lost."""
+        return self.drain() + self.forward() + self.relay_batch(stale=True)
 
     def run(self, stop: threading.Event | None = None) -> None:
         """Relay until ``stop`` is set: woken by NOTIFY, sweeping every few seconds."""
@@ -184,7 +188,7 @@ class Relay:
             try:
                 if listener is None and connections[self.using].vendor == "postgresql":
                     listener = listen(self.using)
-                relayed = self.drain()
+                relayed = self.drain() + self.forward()
                 passes += 1
                 if passes % 30 == 0:
                     relayed += self.relay_batch(stale=True)

@@ -13,12 +13,26 @@ from typing import Any
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from app.kernel import topology
 from app.kernel.events import conf
+from app.kernel.events.bus import Delivery
 from app.kernel.events.models import DeliveryAttempt, InboxEntry, OutboxMessage, OutboxStatus
 
 
-def outbox_db() -> str:
-    return router.db_for_write(OutboxMessage)
+def outbox_db(module: str | None = None) -> str:
+    """The alias of the outbox (and inbox) of ``module``'s database; without a module, the
+    one the router picks for the code running now (``default`` outside any module)."""
+    if module is None:
+        return router.db_for_write(OutboxMessage)
+    return topology.database_of(module)
+
+
+def outbox_dbs() -> list[str]:
+    """Every database whose outbox this process delivers: each database of the topology in
+    a process playing every service, else its own (``default``)."""
+    if not topology.hosts_every_service():
+        return [topology.DEFAULT_DATABASE]
+    return [alias for alias in topology.current().databases() if alias in connections]
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,7 @@ def claim(
     ids: Sequence[int] | None = None,
     using: str | None = None,
     parse_payload: bool = True,
+    forwards: bool = False,
 ) -> list[Envelope]:
     """Move up to ``limit`` due rows to ``sent`` and return them, oldest first.
 
@@ -88,6 +103,8 @@ def claim(
     SEAMS_EVENTS_REDELIVER_AFTER_SECONDS): messages lost by a broker or a dead process.
     Call inside a transaction when the caller must publish before the claim commits.
     ``parse_payload=False`` leaves ``payload`` as the JSON text (the relay splices it).
+    ``forwards`` claims the rows bound for consumers on other databases (and only those;
+    see :mod:`.forwarding`) instead of the rows handled here.
     """
     using = using or outbox_db()
     connection = connections[using]
@@ -104,6 +121,8 @@ def claim(
         if honour_backoff:
             due += " AND o.available_at <= %s"
             params.append(now)
+    due += " AND o.delivery = %s" if forwards else " AND o.delivery <> %s"
+    params.append(Delivery.FORWARD.value)
     if ids is not None:
         if not ids:
             return []

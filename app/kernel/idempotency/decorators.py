@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from app.kernel.http.problems import Conflict, UnprocessableEntity
 from app.kernel.idempotency.models import IdempotencyRecord
+from app.kernel.topology import atomic_on
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -65,7 +66,7 @@ def _claim(scope: str, key: str, digest: str, request: Request) -> IdempotencyRe
     """Insert the in-flight row (ours), or answer from the row someone else holds."""
     for _ in range(_INSERT_ATTEMPTS):
         try:
-            with transaction.atomic():
+            with atomic_on(IdempotencyRecord):
                 return IdempotencyRecord.objects.create(
                     scope=scope,
                     key=key,
@@ -121,7 +122,7 @@ def idempotent(method: Callable | None = None, *, scope: Scope = default_scope) 
                 return claimed
             record = claimed
             try:
-                with transaction.atomic():
+                with atomic_on(IdempotencyRecord):
                     response = view_method(view, request, *args, **kwargs)
                     if 200 <= response.status_code < 400:
                         body = json.loads(JSONRenderer().render(response.data) or b"null")

@@ -18,10 +18,13 @@ validates and prints a topology. Nothing here names a module.
 
 from __future__ import annotations
 
+from contextlib import ContextDecorator
 from functools import cache
 
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db import models, transaction
+from django.db import router as django_router  # not .router, this package's own
 
 from app.kernel.topology.files import load, service_named
 from app.kernel.topology.schema import (
@@ -38,6 +41,7 @@ __all__ = (
     "Service",
     "Topology",
     "TopologyError",
+    "atomic_on",
     "current",
     "database_of",
     "hosts_every_service",
@@ -88,6 +92,28 @@ def database_of(module: str) -> str:
     # a module the topology does not list (a test's throwaway module) lives on default;
     # for the project's own modules, the seams.E011 check makes that an error
     return topology.database_of(module) if module in topology.modules else DEFAULT_DATABASE
+
+
+class atomic_on(ContextDecorator):
+    """``transaction.atomic`` on the database holding ``model``'s table, picked when the
+    block starts: what a module's services use (``with atomic_on(Order):`` or
+    ``@atomic_on(Order)``), so their transaction is the one their writes go to in every
+    topology; a bare ``transaction.atomic()`` is on ``default``, which may not be it."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.model = model
+        self._atomic: transaction.Atomic | None = None
+
+    def _recreate_cm(self) -> atomic_on:  # a fresh one per decorated call (thread-safe)
+        return type(self)(self.model)
+
+    def __enter__(self) -> None:
+        self._atomic = transaction.atomic(using=django_router.db_for_write(self.model))
+        self._atomic.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._atomic is not None
+        self._atomic.__exit__(*exc)
 
 
 def is_remote(caller: str | None, callee: str) -> bool:

@@ -22,7 +22,8 @@ from modules.payments.models import Wallet
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_in_the_monolith_everything_is_default():
+def test_in_the_monolith_everything_is_default(settings):
+    settings.SEAMS_TOPOLOGY = "monolith"
     assert {router.db_for_write(m) for m in (Order, Wallet, OutboxMessage, LogEntry)} == {"default"}
 
 
