@@ -276,14 +276,14 @@ def test_a_module_view_reading_another_modules_table_is_refused(client, settings
 def test_a_modules_sql_on_another_database_than_its_own_is_refused(settings):
     settings.SEAMS_TOPOLOGY = "split"  # payments' tables are on its own database there
     outbox = "SELECT COUNT(*) FROM seams_events_outbox"  # each database has its own
+    cursor = connections["default"].cursor()
     with acting_as("payments"), pytest.raises(DataOwnershipViolation) as caught:
-        with connections["default"].cursor() as cursor:
-            cursor.execute(outbox)
+        cursor.execute(outbox)
     assert str(caught.value).startswith(
         "module 'payments' ran SQL on database 'default', not on its own ('payments')"
     )
-    with connections["default"].cursor() as cursor:
-        with acting_as("orders"):
-            cursor.execute(outbox)  # orders lives on default in that topology
-        with acting_as("payments"):
-            cursor.execute("SELECT COUNT(*) FROM django_content_type")  # shared, on default
+    with acting_as("orders"):
+        cursor.execute(outbox)  # orders lives on default in that topology
+    with acting_as("payments"):
+        cursor.execute("SELECT COUNT(*) FROM django_content_type")  # shared, on default
+    cursor.close()
