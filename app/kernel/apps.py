@@ -12,6 +12,9 @@ class KernelConfig(AppConfig):
         # Boundaries: the seams.E0xx system checks and the data-ownership guard on every
         # database connection (see app/kernel/boundaries/).
         from app.kernel.boundaries import checks, guard
+        from app.kernel.remote import checks as remote_checks
 
         checks.register()
         guard.install_everywhere()
+        # Module apis callable over the wire: seams.E012/E013 (app/kernel/remote/checks.py).
+        remote_checks.register()

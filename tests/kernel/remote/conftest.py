@@ -16,6 +16,9 @@ from app.kernel.remote import binding, client
 from tests.e2e.shop import fund
 from tests.kernel.http.auth import access_token
 from tests.kernel.remote.live import LiveService, main_database_url
+from tests.kernel.remote.throwaway import load
+
+rmtest = load("rmtest")
 
 _ids = itertools.count(10_000)
 
@@ -66,6 +69,32 @@ def remote_in_process(monkeypatch, modules: set[str], **recording) -> Recording:
     transport = Recording(in_process_transport(), **recording)
     client.configure(transport)
     return transport
+
+
+MODULES = '"accounts", "catalog", "inventory", "orders", "payments", "notifications", "analytics"'
+
+
+@pytest.fixture
+def rmtest_remote(monkeypatch, tmp_path, settings):
+    """Calls into the throwaway ``rmtest`` module take the remote path, with the resilience
+    policy ``policy(**fields)`` sets (default: the topology's defaults)."""
+    monkeypatch.setattr(binding, "is_remote", lambda caller, callee: callee == "rmtest")
+    rmtest.CALLS.clear()
+
+    def policy(**fields: object) -> topology.Resilience:
+        lines = "\n".join(f"{key} = {value!r}" for key, value in fields.items())
+        path = tmp_path / "rmtest.toml"
+        path.write_text(
+            f'[services.monolith]\nmodules = [{MODULES}, "rmtest"]\ndatabase = "default"\n'
+            f'url = "http://127.0.0.1:1"\n\n[resilience.modules.rmtest]\n{lines}\n'
+        )
+        settings.SEAMS_TOPOLOGY = str(path)
+        topology.reset()
+        client.configure(client.clients()._transport)
+        return topology.current().resilience_for("rmtest")
+
+    policy()
+    return policy
 
 
 @pytest.fixture(scope="session")
