@@ -29,6 +29,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py modules contracts --check
 	$(BIN)/python manage.py modules docs --check
+	$(BIN)/python manage.py modules api-contracts --check
 	$(BIN)/lint-imports --no-cache importlinter.ini
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check --fail-level WARNING

@@ -156,13 +156,31 @@ DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=No
 # ---------------------------------------------------------------------------
 SEAMS_TOPOLOGY = env.str("SEAMS_TOPOLOGY", default="monolith")
 SEAMS_SERVICE = env.str("SEAMS_SERVICE", default="")
+_topology = topology_files.load(SEAMS_TOPOLOGY)
 DATABASES = topology_files.databases(
-    topology_files.load(SEAMS_TOPOLOGY),
+    _topology,
     SEAMS_SERVICE,
     DATABASES["default"],
     env.str("DATABASE_URL", default="sqlite:///" + str(BASE_DIR / "db.sqlite3")),
 )
 DATABASE_ROUTERS = ["app.kernel.topology.router.ModuleRouter"]
+
+# ---------------------------------------------------------------------------
+# Module apis bound local or remote (app/kernel/remote/, docs/decisions/0006)
+# ---------------------------------------------------------------------------
+# Strict: a local api call sends its arguments and result through the same validation and
+# JSON round trip as a remote one, so what passes locally passes remotely (costs ~µs/call).
+SEAMS_API_STRICT = env.bool("SEAMS_API_STRICT", default=not PRODUCTION)
+# Keys signing calls between services: the first signs, all verify (rotation: two at once).
+# Unset: one key derived from SECRET_KEY, which production with several services refuses.
+SEAMS_INTERNAL_KEYS = env.list("SEAMS_INTERNAL_KEYS", default=[])
+if PRODUCTION and len(_topology.services) > 1 and not SEAMS_INTERNAL_KEYS:
+    raise environ.ImproperlyConfigured(
+        f"topology {_topology.name!r} has {len(_topology.services)} services: set "
+        "SEAMS_INTERNAL_KEYS (comma-separated shared keys, the same in every service)"
+    )
+if any(len(key) < 32 for key in SEAMS_INTERNAL_KEYS):
+    raise environ.ImproperlyConfigured("every key in SEAMS_INTERNAL_KEYS needs 32+ characters")
 
 REDIS_URL = env.str("REDIS_URL", default="")
 

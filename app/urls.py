@@ -1,4 +1,5 @@
-"""URL map of the deployable: one include per module under ``/api/v1/<module>/``."""
+"""URL map of the deployable: one include per module under ``/api/v1/<module>/``, and the
+internal endpoint other services call module apis through (``/internal/api/``)."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -7,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from app.kernel.health import healthz, readyz
 from app.kernel.observability.metrics import metrics_view
+from app.kernel.remote import server as remote_server
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
@@ -15,6 +17,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # service to service only (signed; not in the OpenAPI schema; never routed from the edge)
+    path(
+        "internal/api/<str:module>/<str:function>/",
+        remote_server.call_view,
+        name="internal-api",
+    ),
 ]
 
 # Errors outside DRF views (unknown URLs, CSRF, unhandled exceptions) as problem+json too.

@@ -14,9 +14,12 @@ class KernelConfig(AppConfig):
         from django.core import checks as django_checks
 
         from app.kernel.boundaries import checks, guard
+        from app.kernel.remote import checks as remote_checks
         from app.kernel.topology import validation
 
         checks.register()
         guard.install_everywhere()
         # Topology: every shipped topology (and the running one) fits the modules (seams.E011).
         django_checks.register(validation.system_check, "seams")
+        # Module apis callable over the wire: seams.E012/E013 (app/kernel/remote/checks.py).
+        remote_checks.register()

@@ -4,7 +4,11 @@ The data-ownership guard (:mod:`app.kernel.boundaries.guard`) reads :func:`curre
 decide whose tables SQL may touch. Attribution is explicit and cheap (a ``ContextVar``), never
 stack inspection. Every entry point into a module's code enters ``acting_as(module)``:
 
-- api functions: decorate every public function in ``api.py`` with ``@module_api``;
+- api functions: decorate every public function in ``api.py`` with ``@module_api``
+  (``@module_api(idempotent=True)`` when calling it twice has the effect of calling it once:
+  only those are retried when bound remotely). The decorator also binds the call: a function
+  call when the module lives in the caller's service, an HTTP call to the hosting service
+  when not (:mod:`app.kernel.remote`; the topology decides, per call);
 - HTTP views: ``app.kernel.boundaries.middleware.ModuleAttributionMiddleware`` attributes a
   request to the module whose package defines the resolved view;
 - event handlers: the bus runs each handler inside ``acting_as(<subscriber>)``;
@@ -36,8 +40,10 @@ from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
 from celery import shared_task
+from django.conf import settings
 
 from app.kernel.modules import module_of
+from app.kernel.remote import binding
 
 # The attribution itself. Entry points use acting_as/module_api/module_task; kernel hot paths
 # (the guard, the attribution middleware, sync dispatch) set and read the variable directly.
@@ -64,20 +70,35 @@ def acting_as(module: str | None) -> Iterator[None]:
         CURRENT_MODULE.reset(token)
 
 
-def module_api(func: Callable[P, R]) -> Callable[P, R]:
-    """Mark a function in a module's ``api.py`` as public; calls to it run as that module."""
-    owner = module_of(func.__module__)
+def module_api(func: Callable[P, R] | None = None, /, *, idempotent: bool = False) -> Any:
+    """Mark a function in a module's ``api.py`` as public; calls to it run as that module.
 
-    @functools.wraps(func)
-    def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        token = CURRENT_MODULE.set(owner)
-        try:
-            return func(*args, **kwargs)
-        finally:
-            CURRENT_MODULE.reset(token)
+    Usable bare (``@module_api``) or with options (``@module_api(idempotent=True)``). At
+    each call: remote binding when the topology puts the module in another service than
+    the caller's; else the function runs here, through the wire format both ways when
+    ``settings.SEAMS_API_STRICT`` is on.
+    """
 
-    setattr(call, MODULE_API_MARKER, owner)
-    return call
+    def decorate(body: Callable[P, R]) -> Callable[P, R]:
+        owner = module_of(body.__module__)
+        function = None if owner is None else binding.register(owner, body, idempotent=idempotent)
+
+        @functools.wraps(body)
+        def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            if function is not None and binding.is_remote(CURRENT_MODULE.get(), owner):
+                return function.call_remote(args, kwargs)
+            token = CURRENT_MODULE.set(owner)
+            try:
+                if function is not None and settings.SEAMS_API_STRICT:
+                    return function.call_strict(args, kwargs)
+                return body(*args, **kwargs)
+            finally:
+                CURRENT_MODULE.reset(token)
+
+        setattr(call, MODULE_API_MARKER, owner)
+        return call
+
+    return decorate(func) if func is not None else decorate
 
 
 def is_module_api(obj: object) -> bool:

@@ -21,7 +21,7 @@ def _customer(user: User) -> Customer:
     return Customer(id=user.pk, email=user.email, is_staff=user.is_staff)
 
 
-@module_api
+@module_api(idempotent=True)
 def customer_get(*, customer_id: int) -> Customer | None:
     """The active customer (or member of staff) with this id, or ``None``."""
     user = selectors.user_get(user_id=customer_id)

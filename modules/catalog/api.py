@@ -40,13 +40,13 @@ def _priced_sku(product: Product) -> PricedSku:
     )
 
 
-@module_api
+@module_api(idempotent=True)
 def price_skus(*, skus: Sequence[str]) -> dict[str, PricedSku]:
     """Current prices of ``skus``, keyed by SKU; unknown SKUs are absent (inactive present)."""
     return {p.sku: _priced_sku(p) for p in selectors.products_by_sku(skus=skus)}
 
 
-@module_api
+@module_api(idempotent=True)
 def sku_list(*, active_only: bool = True) -> list[str]:
     """Every SKU in the catalog (only those for sale when ``active_only``), sorted."""
     return selectors.sku_list(active_only=active_only)

@@ -46,14 +46,14 @@ class StockUnavailableError(Exception):
     """The move asked for does not fit the reservation's state (e.g. commit after release)."""
 
 
-@module_api
+@module_api(idempotent=True)
 def availability(*, skus: list[str] | tuple[str, ...]) -> dict[str, StockLevel]:
     """Stock levels for each SKU asked for; zeros for a SKU never stocked."""
     items = selectors.stock_items(skus=skus)
     return {sku: _stock_level(items.get(sku), sku) for sku in skus}
 
 
-@module_api
+@module_api(idempotent=True)
 def stock_reserve(
     *, order_id: int, lines: tuple[ReservationLine, ...] | list[ReservationLine]
 ) -> ReservationResult:
@@ -64,19 +64,19 @@ def stock_reserve(
     return _reservation_result(reservation)
 
 
-@module_api
+@module_api(idempotent=True)
 def stock_release(*, order_id: int) -> ReservationResult:
     """Compensation: give the order's reserved units back; once per order."""
     return _call(services.stock_release, order_id=order_id)
 
 
-@module_api
+@module_api(idempotent=True)
 def stock_commit(*, order_id: int) -> ReservationResult:
     """The order was confirmed: its reserved units are sold; once per order."""
     return _call(services.stock_commit, order_id=order_id)
 
 
-@module_api
+@module_api(idempotent=True)
 def stock_restock(*, order_id: int) -> ReservationResult:
     """A confirmed order was cancelled: its sold units go back on hand; once per order."""
     return _call(services.stock_restock, order_id=order_id)

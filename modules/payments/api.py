@@ -2,6 +2,7 @@
 
 Every function is keyword-only, takes and returns primitives or frozen DTOs, and is
 idempotent where it moves money (per ``order_id``), so it can be retried or bound remotely.
+A call that breaks a payments rule raises :class:`PaymentRefusedError`.
 """
 
 from __future__ import annotations
@@ -49,7 +50,12 @@ class RefundResult:
     currency: str
 
 
-@module_api
+class PaymentRefusedError(Exception):
+    """The call breaks a payments rule: a non-positive or absurd amount, an order already
+    charged to another customer."""
+
+
+@module_api(idempotent=True)
 def balance_get(*, customer_id: int) -> Balance:
     """The customer's wallet balance (``0.00`` without a wallet)."""
     return Balance(
@@ -59,18 +65,26 @@ def balance_get(*, customer_id: int) -> Balance:
     )
 
 
-@module_api
+@module_api(idempotent=True)
 def payment_capture(*, order_id: int, customer_id: int, amount: Decimal) -> CaptureResult:
     """Charge the customer's wallet for an order, once per order; declined when it is short."""
-    return _capture_result(
-        services.payment_capture(order_id=order_id, customer_id=customer_id, amount=amount)
-    )
+    try:
+        payment = services.payment_capture(
+            order_id=order_id, customer_id=customer_id, amount=amount
+        )
+    except services.PaymentError as exc:
+        raise PaymentRefusedError(str(exc)) from exc
+    return _capture_result(payment)
 
 
-@module_api
+@module_api(idempotent=True)
 def payment_refund(*, order_id: int) -> RefundResult:
     """Refund what was captured for an order, once; voids the order when nothing was."""
-    return _refund_result(services.payment_refund(order_id=order_id))
+    try:
+        payment = services.payment_refund(order_id=order_id)
+    except services.PaymentError as exc:
+        raise PaymentRefusedError(str(exc)) from exc
+    return _refund_result(payment)
 
 
 # ---------------------------------------------------------------------------

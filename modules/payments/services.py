@@ -150,7 +150,10 @@ def payment_refund(*, order_id: int) -> Payment:
             payment = _payment_locked(order_id)
             if payment is None:
                 payment = _create_payment(
-                    order_id=order_id, status=Payment.Status.VOIDED, reason="voided_before_capture"
+                    order_id=order_id,
+                    amount=Decimal("0.00"),  # the Decimal the row reads back as, not 0
+                    status=Payment.Status.VOIDED,
+                    reason="voided_before_capture",
                 )
                 if payment is None:
                     continue

@@ -81,20 +81,20 @@ def write(classes: Iterable[type[Event]], directory: Path) -> list[Path]:
 
 
 def _normalise(node: Any, root: dict[str, Any]) -> Any:
-    """Resolve ``$ref``s and drop documentation-only keys, recursively."""
+    """Resolve ``$ref``s and drop documentation-only keys (and ``$defs``, once resolved)."""
     if isinstance(node, dict):
         if "$ref" in node:
             target: Any = root
             for part in node["$ref"].removeprefix("#/").split("/"):
                 target = target[part]
             return _normalise(target, root)
-        return {k: _normalise(v, root) for k, v in node.items() if k not in _NOISE}
+        return {k: _normalise(v, root) for k, v in node.items() if k not in _NOISE and k != "$defs"}
     if isinstance(node, list):
         return [_normalise(v, root) for v in node]
     return node
 
 
-def _compare(old: Any, new: Any, path: str) -> list[str]:
+def _compare(old: Any, new: Any, path: str, produced: bool = False) -> list[str]:
     if isinstance(old, dict) and isinstance(new, dict) and "properties" in old:
         if "properties" not in new:
             return [f"{path or '<event>'}: type changed"]
@@ -105,26 +105,53 @@ def _compare(old: Any, new: Any, path: str) -> list[str]:
             if field not in new_props:
                 problems.append(f"{path}{field}: removed or renamed")
             else:
-                problems += _compare(old_props[field], new_props[field], f"{path}{field}.")
+                problems += _compare(
+                    old_props[field], new_props[field], f"{path}{field}.", produced
+                )
+        if produced:  # old readers need every field they required; new ones are ignored
+            for field in sorted((old_required - new_required) & set(new_props)):
+                problems.append(f"{path}{field}: required field became optional")
+            return problems
         for field in sorted(new_required - old_required):
             if field in old_props:
                 problems.append(f"{path}{field}: optional field became required")
             else:
                 problems.append(f"{path}{field}: new required field")
         return problems
-    if isinstance(old, dict) and isinstance(new, dict) and "items" in old and "items" in new:
-        rest_old = {k: v for k, v in old.items() if k != "items"}
-        rest_new = {k: v for k, v in new.items() if k != "items"}
-        problems = [] if rest_old == rest_new else [f"{path.rstrip('.')}: type changed"]
-        return problems + _compare(old["items"], new["items"], f"{path}[].")
+    for key, step in (("items", "[]."), ("additionalProperties", "{}.")):
+        if isinstance(old, dict) and isinstance(new, dict) and key in old and key in new:
+            rest_old = {k: v for k, v in old.items() if k != key}
+            rest_new = {k: v for k, v in new.items() if k != key}
+            problems = [] if rest_old == rest_new else [f"{path.rstrip('.')}: type changed"]
+            return problems + _compare(old[key], new[key], f"{path}{step}", produced)
+    if (
+        isinstance(old, dict)
+        and isinstance(new, dict)
+        and set(old) == set(new) == {"anyOf"}
+        and len(old["anyOf"]) == len(new["anyOf"])
+    ):
+        return [
+            problem
+            for before, after in zip(old["anyOf"], new["anyOf"], strict=True)
+            for problem in _compare(before, after, path, produced)
+        ]
     if old != new:
         return [f"{path.rstrip('.') or '<event>'}: type changed"]
     return []
 
 
-def incompatibilities(old_schema: dict[str, Any], new_schema: dict[str, Any]) -> list[str]:
-    """Changes that break reading payloads written against ``old_schema`` (empty: compatible)."""
-    return _compare(_normalise(old_schema, old_schema), _normalise(new_schema, new_schema), "")
+def incompatibilities(
+    old_schema: dict[str, Any], new_schema: dict[str, Any], *, produced: bool = False
+) -> list[str]:
+    """Changes that break reading data written against ``old_schema`` (empty: compatible).
+
+    ``produced``: the schema is of data the new code writes for readers built against the
+    old one (a function's response): a new field is then compatible, a required field made
+    optional is not.
+    """
+    return _compare(
+        _normalise(old_schema, old_schema), _normalise(new_schema, new_schema), "", produced
+    )
 
 
 def check(classes: Iterable[type[Event]], directory: Path) -> list[str]:

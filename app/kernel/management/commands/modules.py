@@ -8,6 +8,8 @@ boundary files.
     python manage.py modules contracts --write     # rewrite importlinter.ini
     python manage.py modules docs --write          # rewrite docs/modules.md
     python manage.py modules contracts --check     # exit 1 when the file is stale (CI)
+    python manage.py modules api-contracts --check # module api schemas (contracts/api/) vs code
+    python manage.py modules api-contracts --write # regenerate contracts/api/<module>.json
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from app.kernel.boundaries import describe
 from app.kernel.modules import manifests
+from app.kernel.remote import contracts as api_contracts
 
 
 class Command(BaseCommand):
@@ -28,8 +31,11 @@ class Command(BaseCommand):
             "action",
             nargs="?",
             default="list",
-            choices=("list", "contracts", "docs"),
-            help="list (default), contracts (importlinter.ini), docs (docs/modules.md)",
+            choices=("list", "contracts", "docs", "api-contracts"),
+            help=(
+                "list (default), contracts (importlinter.ini), docs (docs/modules.md), "
+                "api-contracts (contracts/api/*.json: checked unless --write)"
+            ),
         )
         parser.add_argument(
             "--format", default="text", choices=("text", "mermaid", "markdown"), help="for list"
@@ -49,6 +55,9 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(describe.text(describe.canvases()), ending="")
             return
+        if action == "api-contracts":
+            self._api_contracts(write=options["write"])
+            return
         relative, produce = describe.GENERATED[action]
         path = describe.repo_root() / relative
         wanted = produce()
@@ -66,3 +75,14 @@ class Command(BaseCommand):
             self.stdout.write(f"wrote {relative}")
         else:
             self.stdout.write(wanted, ending="")
+
+    def _api_contracts(self, *, write: bool) -> None:
+        modules = api_contracts.api_modules()
+        directory = api_contracts.contracts_dir()
+        if write:
+            for path in api_contracts.write(modules, directory):
+                self.stdout.write(f"wrote {path.relative_to(directory.parent.parent)}")
+            return
+        if problems := api_contracts.check(modules, directory):
+            raise CommandError("module api contracts:\n  " + "\n  ".join(problems))
+        self.stdout.write(f"{len(modules)} module api contracts OK")

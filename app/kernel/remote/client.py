@@ -1,0 +1,286 @@
+"""Calling another service: pooled keep-alive HTTP, timeouts, retries, a circuit breaker and
+a bound on concurrent calls per remote module, trace context and request id on every call.
+
+- One ``httpx.Client`` per remote service (:func:`internal_client`), signing every request
+  (:class:`~app.kernel.remote.signing.InternalAuth`). Its base URL is the topology
+  service's ``url``, or ``SEAMS_SERVICE_URL_<SERVICE>`` from the environment (which wins).
+- In a process that plays every service of a topology with several (the split test mode),
+  requests go to this process's own WSGI application in process (``httpx.WSGITransport``),
+  unless a ``SEAMS_SERVICE_URL_<SERVICE>`` names a real server.
+- The policy per callee module is the topology's ``resilience_for(module)``: a timeout per
+  attempt; retries with jittered exponential backoff (tenacity) for functions declared
+  ``@module_api(idempotent=True)`` only; a circuit breaker (pybreaker) counting transport
+  errors, timeouts and 5xx answers (not typed errors, not 4xx); a semaphore that fails a
+  call fast when ``max_concurrency`` calls to the module are in flight.
+
+pybreaker holds its lock while the guarded function runs, which would serialise every call
+to a module (danielfm/pybreaker#3). While the breaker is closed the request runs outside
+it and its outcome is then recorded through ``breaker.call``; only an open or half-open
+breaker runs the request inside (it fails fast, or lets one trial through).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+import pybreaker
+import structlog
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from app.kernel import topology
+from app.kernel.observability.tracing import child_traceparent, current_traceparent
+from app.kernel.remote.errors import RemoteCallFailed
+from app.kernel.remote.signing import InternalAuth
+
+if TYPE_CHECKING:
+    from app.kernel.remote.binding import ApiFunction
+
+T = TypeVar("T")
+PATH = "/internal/api/{module}/{function}/"
+IN_PROCESS_HOST = "http://{service}.in-process"
+
+
+class _Failure(Exception):
+    """One failed attempt: ``counts`` for the breaker and ``transient`` for retries."""
+
+    def __init__(self, reason: str, *, counts: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.counts = counts
+
+
+def service_url(service: topology.Service) -> str | None:
+    """``SEAMS_SERVICE_URL_<SERVICE>`` if set, else the topology's ``url`` for ``service``."""
+    return os.environ.get(f"SEAMS_SERVICE_URL_{service.name.upper()}") or service.base_url
+
+
+class InProcessApp:
+    """The project's WSGI application called in the caller's thread (the split test mode).
+
+    The request runs in a copy of the caller's context, so the callee's attribution and
+    request-log context do not leak back; ``close_old_connections`` is kept from firing
+    for it, as Django's test client does, because the caller's database connections (and
+    open transactions) are this thread's too. The body is read before returning, inside
+    that context.
+    """
+
+    _depth = 0
+    _lock = threading.Lock()
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        return contextvars.copy_context().run(self._run, environ, start_response)
+
+    def _run(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        self._hold_connections(+1)
+        try:
+            result = self.app(environ, start_response)
+            try:
+                return [b"".join(result)]
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        finally:
+            self._hold_connections(-1)
+
+    @classmethod
+    def _hold_connections(cls, step: int) -> None:
+        with cls._lock:
+            cls._depth += step
+            if step > 0 and cls._depth == 1:
+                request_started.disconnect(close_old_connections)
+                request_finished.disconnect(close_old_connections)
+            elif step < 0 and cls._depth == 0:
+                request_started.connect(close_old_connections)
+                request_finished.connect(close_old_connections)
+
+
+class ModuleGuard:
+    """The breaker and the concurrency bound for calls into one remote module."""
+
+    def __init__(self, module: str, policy: topology.Resilience) -> None:
+        self.module = module
+        self.policy = policy
+        self.breaker = pybreaker.CircuitBreaker(
+            fail_max=policy.breaker_failures,
+            reset_timeout=policy.breaker_reset_seconds,
+            exclude=[lambda exc: isinstance(exc, _Failure) and not exc.counts],
+            name=module,
+        )
+        self.slots = threading.BoundedSemaphore(policy.max_concurrency)
+
+    def run(self, attempt: Callable[[], T]) -> T:
+        if self.breaker.current_state != pybreaker.STATE_CLOSED:
+            return self.breaker.call(attempt)
+        try:
+            result = attempt()
+        except Exception as exc:
+            with contextlib.suppress(pybreaker.CircuitBreakerError):
+                self.breaker.call(_outcome, exc)
+            raise
+        with contextlib.suppress(pybreaker.CircuitBreakerError):
+            self.breaker.call(_outcome, None)
+        return result
+
+
+def _outcome(failure: Exception | None) -> None:
+    if failure is not None:
+        raise failure
+
+
+class RemoteClients:
+    """This process's connection pools (per service) and guards (per module)."""
+
+    def __init__(self, transport: httpx.BaseTransport | None = None) -> None:
+        self._transport = transport
+        self._clients: dict[str, httpx.Client] = {}
+        self._guards: dict[str, ModuleGuard] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: topology.Service) -> httpx.Client:
+        found = self._clients.get(service.name)
+        if found is None:
+            with self._lock:
+                found = self._clients.get(service.name) or self._new_client(service)
+                self._clients[service.name] = found
+        return found
+
+    def guard(self, module: str) -> ModuleGuard:
+        found = self._guards.get(module)
+        if found is None:
+            with self._lock:
+                found = self._guards.get(module) or ModuleGuard(
+                    module, topology.current().resilience_for(module)
+                )
+                self._guards[module] = found
+        return found
+
+    def _new_client(self, service: topology.Service) -> httpx.Client:
+        url = service_url(service)
+        transport = self._transport
+        if transport is None and url is None and _plays_every_service():
+            transport = httpx.WSGITransport(app=InProcessApp(get_wsgi_application()))
+            url = IN_PROCESS_HOST.format(service=service.name)
+        if url is None:
+            raise RemoteCallFailed(
+                service.name,
+                "*",
+                f"service {service.name!r} has no url: set url in the topology or "
+                f"SEAMS_SERVICE_URL_{service.name.upper()}",
+            )
+        return httpx.Client(
+            base_url=url,
+            auth=InternalAuth(),
+            transport=transport,
+            limits=httpx.Limits(max_keepalive_connections=32, keepalive_expiry=30),
+        )
+
+    def close(self) -> None:
+        for found in self._clients.values():
+            found.close()
+        self._clients.clear()
+        self._guards.clear()
+
+
+def _plays_every_service() -> bool:
+    return topology.hosts_every_service() and len(topology.current().services) > 1
+
+
+_clients = RemoteClients()
+
+
+def clients() -> RemoteClients:
+    return _clients
+
+
+def configure(transport: httpx.BaseTransport | None = None) -> RemoteClients:
+    """Close every pool and forget every breaker; later calls use ``transport`` (default:
+    chosen from the topology). For tests, and for a process after ``fork``."""
+    global _clients
+    _clients.close()
+    _clients = RemoteClients(transport)
+    return _clients
+
+
+def internal_client(service: str) -> httpx.Client:
+    """The pooled, signing ``httpx.Client`` for another service of the topology (base URL
+    set): for any internal channel, not only module api calls."""
+    return _clients.client(topology.current().services[service])
+
+
+def _headers() -> dict[str, str]:
+    headers = {
+        "Content-Type": "application/json",
+        "traceparent": child_traceparent(current_traceparent()),
+    }
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    if isinstance(request_id, str):
+        headers["X-Request-ID"] = request_id
+    return headers
+
+
+def post(function: ApiFunction, payload: bytes) -> bytes:
+    """Send one call; the reply body, or :class:`RemoteCallFailed`."""
+    module, name = function.module, function.name
+    pool = _clients
+    guard = pool.guard(module)
+    policy = guard.policy
+    client = pool.client(topology.service_of(module))
+    path = PATH.format(module=module, function=name)
+
+    def attempt() -> bytes:
+        try:
+            response = client.post(
+                path, content=payload, headers=_headers(), timeout=policy.timeout_seconds
+            )
+        except httpx.TimeoutException as exc:
+            raise _Failure(
+                f"timed out after {policy.timeout_seconds} s ({exc!r})", counts=True
+            ) from exc
+        except httpx.TransportError as exc:
+            raise _Failure(f"transport error: {exc!r}", counts=True) from exc
+        if response.status_code >= 500:
+            raise _Failure(f"callee answered {response.status_code}", counts=True)
+        if response.status_code != 200:
+            raise _Failure(
+                f"callee refused the call ({response.status_code}): {response.text[:300]}",
+                counts=False,
+            )
+        return response.content
+
+    def guarded() -> bytes:
+        return guard.run(attempt)
+
+    if not guard.slots.acquire(blocking=False):
+        raise RemoteCallFailed(module, name, f"{policy.max_concurrency} calls already in flight")
+    try:
+        if function.idempotent and policy.retries:
+            retrying = Retrying(
+                stop=stop_after_attempt(policy.retries + 1),
+                wait=wait_exponential_jitter(
+                    multiplier=policy.backoff_seconds,
+                    max=policy.backoff_seconds * 8,
+                    jitter=policy.backoff_seconds,
+                ),
+                retry=retry_if_exception(lambda exc: isinstance(exc, _Failure) and exc.counts),
+                reraise=True,
+            )
+            return retrying(guarded)
+        return guarded()
+    except _Failure as exc:
+        raise RemoteCallFailed(module, name, exc.reason) from exc
+    except pybreaker.CircuitBreakerError as exc:
+        raise RemoteCallFailed(module, name, f"circuit open: {exc}") from exc
+    finally:
+        guard.slots.release()
