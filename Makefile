@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: venv run test lint test-slow bench up up-env clean
+.PHONY: venv run test test-split lint test-slow bench up up-env clean
 
 $(BIN)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -34,8 +34,14 @@ lint: venv
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check --fail-level WARNING
 
+# The suite twice: as the monolith, then split (every module its own service and database,
+# every call between modules through its remote binding, in one process; docs/topology.md).
 test: lint
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory test-split
+
+test-split: venv
+	SEAMS_TOPOLOGY=isolated $(BIN)/pytest
 
 test-slow: venv
 	$(BIN)/pytest -m slow

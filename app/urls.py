@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from app.kernel.events import internal as events_internal
 from app.kernel.health import healthz, readyz
 from app.kernel.observability.metrics import metrics_view
 from app.kernel.remote import server as remote_server
@@ -23,6 +24,7 @@ urlpatterns = [
         remote_server.call_view,
         name="internal-api",
     ),
+    path("internal/events/<str:module>/", events_internal.receive_view, name="internal-events"),
 ]
 
 # Errors outside DRF views (unknown URLs, CSRF, unhandled exceptions) as problem+json too.

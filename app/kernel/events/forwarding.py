@@ -15,6 +15,7 @@ rejects) counts as a failed attempt and ends dead after the last one, replayable
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -29,6 +30,8 @@ from app.kernel.events import conf, store
 from app.kernel.events.consumer import Outcome, backoff_seconds
 from app.kernel.events.models import OutboxMessage, OutboxStatus
 from app.kernel.events.store import Envelope
+from app.kernel.observability.tracing import current_traceparent
+from app.kernel.remote.client import internal_client
 
 log = structlog.get_logger("seams.events.forwarding")
 
@@ -80,7 +83,7 @@ def forward_due(
             limit=limit, honour_backoff=honour_backoff, ids=ids, using=using, forwards=True
         )
         if envelopes:
-            post = post or default_poster()
+            post = post or post_to_service
         by_module: dict[str, list[Envelope]] = {}
         for envelope in envelopes:
             by_module.setdefault(envelope.module, []).append(envelope)
@@ -122,8 +125,19 @@ def _failed(batch: list[Envelope], exc: BaseException, using: str, *, refused: b
     return [Outcome.DEAD if dead else Outcome.RETRY] * len(batch)
 
 
-def default_poster() -> Poster:
-    """Signed POSTs through the remote binding's pooled, breaker-guarded clients."""
-    from app.kernel.remote.client import post_internal
+def post_to_service(service: str, path: str, body: dict[str, Any]) -> None:
+    """The default :data:`Poster`: a signed POST through the remote binding's pooled client
+    for ``service``, with the timeout of the receiving module's resilience policy. A 4xx
+    is :class:`ForwardRefused`; a transport error, a timeout or a 5xx propagates as is."""
+    module = path.strip("/").split("/")[-1]
+    timeout = topology.current().resilience_for(module).timeout_seconds
+    response = internal_client(service).post(
+        path, content=json.dumps(body).encode(), headers=_headers(), timeout=timeout
+    )
+    if 400 <= response.status_code < 500:
+        raise ForwardRefused(f"{service} answered {response.status_code}: {response.text[:300]}")
+    response.raise_for_status()
 
-    return post_internal
+
+def _headers() -> dict[str, str]:
+    return {"Content-Type": "application/json", "traceparent": current_traceparent()}

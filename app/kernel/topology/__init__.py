@@ -135,9 +135,14 @@ def is_remote(caller: str | None, callee: str) -> bool:
     return service is None or service.name != target
 
 
+def reset() -> None:
+    """Forget the loaded topology (a test that rewrote the file ``SEAMS_TOPOLOGY`` names)."""
+    current.cache_clear()
+
+
 def _forget_topology(setting: str, **kwargs: object) -> None:
     if setting == "SEAMS_TOPOLOGY":
-        current.cache_clear()
+        reset()
 
 
 # tests that override SEAMS_TOPOLOGY get the new one
