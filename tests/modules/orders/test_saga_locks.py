@@ -20,6 +20,7 @@ from modules.orders import services
 from modules.orders.models import Order
 from modules.payments import api as payments_api
 from tests.e2e.shop import balance, fund, product, run_events
+from tests.kernel.http.auth import client_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -131,3 +132,47 @@ def test_the_timeout_sweeper_compensates_with_nothing_locked(shop, watched, monk
     assert Order.objects.get(pk=order.pk).cancellation_reason == "timed_out"
     assert balance(CUSTOMER) == Decimal("100.00")
     assert watched == free("stock_release", "payment_refund")
+
+
+def test_a_customer_cancel_answers_while_the_sagas_capture_is_still_in_flight(shop, settings):
+    """Threads with their own connections: the saga's capture has reached payments and has
+    not answered yet; the customer's cancel does not wait for it. Its late answer is dropped
+    and the money it moved is refunded."""
+    settings.SEAMS_EVENTS_EMBEDDED_DISPATCH = "manual"
+    order = place()
+    landed, let_go, answered = threading.Event(), threading.Event(), threading.Event()
+    real = payments_api.payment_capture
+
+    def slow_capture(**kwargs):
+        result = real(**kwargs)  # committed by payments
+        landed.set()
+        let_go.wait(timeout=10)  # the answer is slow to come back
+        answered.set()
+        return result
+
+    final_state = []
+
+    def saga_thread():
+        try:
+            with acting_as("orders"):
+                final_state.append(services.saga_advance(order_id=order.pk))
+        finally:
+            connections.close_all()
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(payments_api, "payment_capture", slow_capture)
+        thread = threading.Thread(target=saga_thread)
+        thread.start()
+        try:
+            assert landed.wait(timeout=10)
+            response = client_for(user_id=CUSTOMER).post(f"/api/v1/orders/{order.pk}/cancel/")
+            capture_had_answered = answered.is_set()
+        finally:
+            let_go.set()
+            thread.join(timeout=30)
+    assert not capture_had_answered  # the cancel did not wait for the capture
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "cancelled"
+    assert final_state == ["cancelled"]
+    assert balance(CUSTOMER) == Decimal("100.00")
+    assert [o.status for o in Order.objects.all()] == ["cancelled"]
