@@ -274,7 +274,7 @@ def _call_reserve(seen: _Seen) -> inventory_api.ReservationResult:
     )
 
 
-def _record_reserve(order: Order, saga: CheckoutSaga, result) -> None:
+def _record_reserve(order: Order, saga: CheckoutSaga, result: Any) -> None:
     _log(saga, "reserve_stock", result.status, unavailable_skus=list(result.unavailable_skus))
     if result.status == "reserved":
         _move(saga, State.CAPTURING_PAYMENT, stock_reserved=True)
@@ -288,7 +288,7 @@ def _call_capture(seen: _Seen) -> payments_api.CaptureResult:
     )
 
 
-def _record_capture(order: Order, saga: CheckoutSaga, result) -> None:
+def _record_capture(order: Order, saga: CheckoutSaga, result: Any) -> None:
     _log(saga, "capture_payment", result.status, amount=str(result.amount), reason=result.reason)
     if result.status == "captured":
         _move(saga, State.COMMITTING_STOCK, payment_captured=True)
@@ -304,7 +304,7 @@ def _call_release(seen: _Seen) -> inventory_api.ReservationResult:
         return inventory_api.stock_restock(order_id=seen.order_id)
 
 
-def _record_release(order: Order, saga: CheckoutSaga, result) -> None:
+def _record_release(order: Order, saga: CheckoutSaga, result: Any) -> None:
     _log(saga, "release_stock", result.status)
     saga.stock_reserved = False
     _cancel(order, saga, Reason.PAYMENT_DECLINED, was_confirmed=False)
@@ -317,7 +317,7 @@ def _call_commit(seen: _Seen) -> inventory_api.ReservationResult | Exception:
         return exc  # an outcome to record (the reservation is gone), not a failed call
 
 
-def _record_commit(order: Order, saga: CheckoutSaga, result) -> None:
+def _record_commit(order: Order, saga: CheckoutSaga, result: Any) -> None:
     if isinstance(result, inventory_api.StockUnavailableError):
         _log(saga, "commit_stock", "unavailable", error=str(result))
         _compensation_begin(saga, Reason.OUT_OF_STOCK)
@@ -362,7 +362,7 @@ def _call_compensations(seen: _Seen) -> list[tuple[str, str, dict]]:
     return done
 
 
-def _record_compensations(order: Order, saga: CheckoutSaga, done) -> None:
+def _record_compensations(order: Order, saga: CheckoutSaga, done: list) -> None:
     for step, outcome, detail in done:
         _log(saga, step, outcome, **detail)
     saga.stock_reserved = saga.payment_captured = False
@@ -404,9 +404,9 @@ def _decide(order_id: int, *, now: datetime | None) -> _Seen | None:
 
 def _record(seen: _Seen, result: Any) -> None:
     """Short orders transaction: record the call's outcome if the saga is still where the
-    call was made from. Otherwise someone else (a customer's cancel, the sweeper, another
-    delivery of the same event) moved it meanwhile; their record stands, and their
-    compensation undoes this call's effect whichever landed first."""
+    call was made from. Otherwise someone else moved it meanwhile and their record stands:
+    another run of the saga recorded the same idempotent outcome, or a cancel or timeout
+    decided to compensate, which undoes this call's effect whichever landed first."""
     with transaction.atomic():
         locked = _locked(seen.order_id)
         if locked is None:
