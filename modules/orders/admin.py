@@ -36,6 +36,7 @@ class CheckoutSagaAdmin(ReadOnlyModelAdmin):
     list_display = (
         "order_id",
         "state",
+        "cancel_reason",
         "deadline",
         "stock_reserved",
         "payment_captured",

@@ -3,8 +3,9 @@
 :class:`Order` and its :class:`OrderLine` rows are what the customer sees. The checkout
 saga that drives an order is persisted next to it: :class:`CheckoutSaga` (where the saga
 is, until when it may run) and :class:`SagaStep` (an append-only log of every step and
-compensation with its outcome). Every change to an order or its saga happens under a row
-lock on the order, so the saga, a customer's cancel and the timeout sweeper never interleave.
+compensation with its outcome). Every change to an order or its saga happens in a short
+transaction under a row lock on the order; no lock is held while another module is called
+(docs/saga.md, ADR 0008).
 """
 
 from django.db import models
@@ -69,8 +70,11 @@ class CheckoutSaga(models.Model):
 
     Forward: reserving_stock → capturing_payment → committing_stock → confirmed.
     Declined payment: capturing_payment → releasing_stock → cancelled (payment_declined).
-    Any active state may end in ``cancelled`` (after compensating what may have run);
-    ``confirmed`` may later end in ``cancelled`` too (refund + restock).
+    Any forward state, and ``confirmed`` (a customer's cancel), may move to
+    ``compensating``: the decision to cancel is recorded (``cancel_reason``,
+    ``compensating_from``) before the compensations run, and the saga ends ``cancelled``
+    once they have. A crash or a failed compensation call leaves it ``compensating``, to
+    be resumed by the next ``saga_advance`` or the sweeper.
     """
 
     class State(models.TextChoices):
@@ -78,19 +82,28 @@ class CheckoutSaga(models.Model):
         CAPTURING_PAYMENT = "capturing_payment"
         COMMITTING_STOCK = "committing_stock"
         RELEASING_STOCK = "releasing_stock"
+        COMPENSATING = "compensating"
         CONFIRMED = "confirmed"
         CANCELLED = "cancelled"
 
-    ACTIVE_STATES = (
+    FORWARD_STATES = (
         State.RESERVING_STOCK,
         State.CAPTURING_PAYMENT,
         State.COMMITTING_STOCK,
         State.RELEASING_STOCK,
     )
+    ACTIVE_STATES = (*FORWARD_STATES, State.COMPENSATING)
 
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="saga")
     state = models.CharField(max_length=24, choices=State.choices)
     deadline = models.DateTimeField(db_index=True)
+    # set when the saga moves to ``compensating``: why it will end cancelled, and from where
+    cancel_reason = models.CharField(
+        max_length=32, choices=Order.CancellationReason.choices, blank=True, default=""
+    )
+    compensating_from = models.CharField(
+        max_length=24, choices=State.choices, blank=True, default=""
+    )
     stock_reserved = models.BooleanField(default=False)
     payment_captured = models.BooleanField(default=False)
     stock_committed = models.BooleanField(default=False)

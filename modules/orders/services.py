@@ -2,21 +2,26 @@
 
 Placing an order and driving its checkout saga live here. The saga is orchestrated:
 :func:`saga_advance` (run by orders' own async handler for ``OrderPlaced``) calls
-inventory and payments through their ``api`` and records every step. Each step is one
-transaction under a row lock on the order, and every call it makes is idempotent per
-order id, so re-running :func:`saga_advance` after a crash anywhere resumes from the
-persisted state with no second charge and no second stock movement. See docs/saga.md.
+inventory and payments through their ``api`` and records every step. No orders
+transaction or lock is open during those calls: a short locked transaction decides, the
+call runs, a second one records the outcome if the saga is still where it was. Every call
+is idempotent per order id, so re-running :func:`saga_advance` after a crash anywhere
+resumes from the persisted state with no second charge and no second stock movement.
+See docs/saga.md and ADR 0008.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
+import structlog
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from app.kernel.events import publish
@@ -31,6 +36,7 @@ MAX_QUANTITY = 1000
 CENT = Decimal("0.01")
 State = CheckoutSaga.State
 Reason = Order.CancellationReason
+log = structlog.get_logger("seams.orders")
 
 
 # ---------------------------------------------------------------------------
@@ -178,13 +184,42 @@ def order_place(*, customer_id: int, lines: Iterable[tuple[str, int]]) -> Order:
 # ---------------------------------------------------------------------------
 # The saga
 # ---------------------------------------------------------------------------
+# Every round of the saga is: a short orders transaction that locks the order, reads the
+# state and decides (``_decide``); the call to the other module, with no orders
+# transaction open; a short orders transaction that records the outcome only if the saga
+# is still in the state the call was made for (``_record``). See docs/saga.md.
+@dataclass(frozen=True)
+class _Seen:
+    """The saga as a deciding transaction saw it: all that a step's call needs of orders."""
+
+    order_id: int
+    customer_id: int
+    total: Decimal
+    lines: tuple[tuple[str, int], ...]
+    state: str
+    compensating_from: str
+    payment_captured: bool
+
+
+def _seen(order: Order, saga: CheckoutSaga) -> _Seen:
+    return _Seen(
+        order_id=order.pk,
+        customer_id=order.customer_id,
+        total=order.total,
+        lines=tuple((line.sku, line.quantity) for line in order.lines.all()),
+        state=saga.state,
+        compensating_from=saga.compensating_from,
+        payment_captured=saga.payment_captured,
+    )
+
+
 def _log(saga: CheckoutSaga, step: str, outcome: str, **detail) -> None:
     SagaStep.objects.create(saga=saga, step=step, outcome=outcome, detail=detail)
 
 
-def _locked(order_id: int, *, skip_locked: bool = False) -> tuple[Order, CheckoutSaga] | None:
+def _locked(order_id: int) -> tuple[Order, CheckoutSaga] | None:
     """The order and its saga, with the order's row locked until the transaction ends."""
-    order = Order.objects.select_for_update(skip_locked=skip_locked).filter(pk=order_id).first()
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
     if order is None:
         return None
     return order, CheckoutSaga.objects.get(order=order)
@@ -218,80 +253,74 @@ def _cancel(order: Order, saga: CheckoutSaga, reason: str, *, was_confirmed: boo
     )
 
 
-def _release_stock(order: Order, saga: CheckoutSaga) -> None:
-    """Compensate the stock step: release the reservation (or a sale, if one slipped in)."""
-    try:
-        result = inventory_api.stock_release(order_id=order.pk)
-    except inventory_api.StockUnavailableError:
-        result = inventory_api.stock_restock(order_id=order.pk)
-    _log(saga, "release_stock", result.status)
-    saga.stock_reserved = False
-
-
-def _refund_payment(order: Order, saga: CheckoutSaga) -> None:
-    """Compensate the payment step: refund a capture, or void the order in payments."""
-    result = payments_api.payment_refund(order_id=order.pk)
-    _log(saga, "refund_payment", result.status, amount=str(result.amount))
-    saga.payment_captured = False
-
-
-def _compensate_and_cancel(order: Order, saga: CheckoutSaga, reason: str) -> None:
-    """Undo whatever may have run for an active saga, then cancel with ``reason``.
-
-    A step whose outcome was not recorded (a crash after a remote call) may still have
-    happened, so the compensation of the current step runs too; both compensations are
-    idempotent and harmless when nothing happened (they leave a tombstone instead).
-    Stock is compensated before money: every path locks order → stock rows → wallet, in
-    that order, so a saga and a cancel never wait on each other in a cycle.
-    """
-    _release_stock(order, saga)
-    if saga.payment_captured or saga.state in (State.CAPTURING_PAYMENT, State.COMMITTING_STOCK):
-        _refund_payment(order, saga)
+def _compensation_begin(saga: CheckoutSaga, reason: str) -> None:
+    """Record the decision to cancel before any compensation runs, so a crash in between is
+    resumed. The state it leaves says what may have run, hence what to undo."""
     if saga.state == State.RELEASING_STOCK:
         reason = Reason.PAYMENT_DECLINED  # the order had already failed; say why
-    _cancel(order, saga, reason, was_confirmed=False)
+    saga.cancel_reason = reason
+    saga.compensating_from = saga.state
+    _move(saga, State.COMPENSATING)
 
 
-def _step_reserve_stock(order: Order, saga: CheckoutSaga) -> None:
-    result = inventory_api.stock_reserve(
-        order_id=order.pk,
+# -- the calls (no orders transaction open) and their records (under the order's lock) --
+def _call_reserve(seen: _Seen) -> inventory_api.ReservationResult:
+    return inventory_api.stock_reserve(
+        order_id=seen.order_id,
         lines=tuple(
-            inventory_api.ReservationLine(sku=line.sku, quantity=line.quantity)
-            for line in order.lines.all()
+            inventory_api.ReservationLine(sku=sku, quantity=quantity)
+            for sku, quantity in seen.lines
         ),
     )
+
+
+def _record_reserve(order: Order, saga: CheckoutSaga, result: Any) -> None:
     _log(saga, "reserve_stock", result.status, unavailable_skus=list(result.unavailable_skus))
     if result.status == "reserved":
         _move(saga, State.CAPTURING_PAYMENT, stock_reserved=True)
-    else:
-        # failed, or released by an earlier compensation: nothing is held for this order.
+    else:  # failed: nothing is held for this order
         _cancel(order, saga, Reason.OUT_OF_STOCK, was_confirmed=False)
 
 
-def _step_capture_payment(order: Order, saga: CheckoutSaga) -> None:
-    result = payments_api.payment_capture(
-        order_id=order.pk, customer_id=order.customer_id, amount=order.total
+def _call_capture(seen: _Seen) -> payments_api.CaptureResult:
+    return payments_api.payment_capture(
+        order_id=seen.order_id, customer_id=seen.customer_id, amount=seen.total
     )
+
+
+def _record_capture(order: Order, saga: CheckoutSaga, result: Any) -> None:
     _log(saga, "capture_payment", result.status, amount=str(result.amount), reason=result.reason)
     if result.status == "captured":
         _move(saga, State.COMMITTING_STOCK, payment_captured=True)
     else:
-        # released in the next step, in its own transaction: a step never locks stock
-        # after the wallet (see _compensate_and_cancel on lock order)
         _move(saga, State.RELEASING_STOCK)
 
 
-def _step_release_after_decline(order: Order, saga: CheckoutSaga) -> None:
-    _release_stock(order, saga)
+def _call_release(seen: _Seen) -> inventory_api.ReservationResult:
+    """Give the stock back: release the reservation (or restock a sale, if one slipped in)."""
+    try:
+        return inventory_api.stock_release(order_id=seen.order_id)
+    except inventory_api.StockUnavailableError:
+        return inventory_api.stock_restock(order_id=seen.order_id)
+
+
+def _record_release(order: Order, saga: CheckoutSaga, result: Any) -> None:
+    _log(saga, "release_stock", result.status)
+    saga.stock_reserved = False
     _cancel(order, saga, Reason.PAYMENT_DECLINED, was_confirmed=False)
 
 
-def _step_commit_stock(order: Order, saga: CheckoutSaga) -> None:
+def _call_commit(seen: _Seen) -> inventory_api.ReservationResult | Exception:
     try:
-        result = inventory_api.stock_commit(order_id=order.pk)
+        return inventory_api.stock_commit(order_id=seen.order_id)
     except inventory_api.StockUnavailableError as exc:
-        _log(saga, "commit_stock", "unavailable", error=str(exc))
-        _compensate_and_cancel(order, saga, Reason.OUT_OF_STOCK)
+        return exc  # an outcome to record (the reservation is gone), not a failed call
+
+
+def _record_commit(order: Order, saga: CheckoutSaga, result: Any) -> None:
+    if isinstance(result, inventory_api.StockUnavailableError):
+        _log(saga, "commit_stock", "unavailable", error=str(result))
+        _compensation_begin(saga, Reason.OUT_OF_STOCK)
         return
     _log(saga, "commit_stock", result.status)
     order.status = Order.Status.CONFIRMED
@@ -310,36 +339,99 @@ def _step_commit_stock(order: Order, saga: CheckoutSaga) -> None:
     )
 
 
+def _call_compensations(seen: _Seen) -> list[tuple[str, str, dict]]:
+    """Undo whatever may have run before the saga moved to ``compensating``: stock, then
+    money. A step whose outcome was not recorded (its call may be in flight, or landed
+    before a crash) may still have happened, so the compensation of the step the saga was
+    in runs too; every compensation is idempotent and harmless when nothing happened (it
+    leaves a tombstone that turns a late forward call into a no-op)."""
+    done = []
+    if seen.compensating_from == State.CONFIRMED:
+        restocked = inventory_api.stock_restock(order_id=seen.order_id)
+        done.append(("restock", restocked.status, {}))
+    else:
+        released = _call_release(seen)
+        done.append(("release_stock", released.status, {}))
+    if seen.payment_captured or seen.compensating_from in (
+        State.CAPTURING_PAYMENT,
+        State.COMMITTING_STOCK,
+        State.CONFIRMED,
+    ):
+        refund = payments_api.payment_refund(order_id=seen.order_id)
+        done.append(("refund_payment", refund.status, {"amount": str(refund.amount)}))
+    return done
+
+
+def _record_compensations(order: Order, saga: CheckoutSaga, done: list) -> None:
+    for step, outcome, detail in done:
+        _log(saga, step, outcome, **detail)
+    saga.stock_reserved = saga.payment_captured = False
+    was_confirmed = saga.compensating_from == State.CONFIRMED
+    _cancel(order, saga, saga.cancel_reason, was_confirmed=was_confirmed)
+
+
+@dataclass(frozen=True)
+class _Step:
+    call: Callable[[_Seen], Any]  # the other module's api, idempotent per order id
+    record: Callable[[Order, CheckoutSaga, Any], None]  # moves the saga on
+
+
 _STEPS = {
-    State.RESERVING_STOCK: _step_reserve_stock,
-    State.CAPTURING_PAYMENT: _step_capture_payment,
-    State.COMMITTING_STOCK: _step_commit_stock,
-    State.RELEASING_STOCK: _step_release_after_decline,
+    State.RESERVING_STOCK: _Step(_call_reserve, _record_reserve),
+    State.CAPTURING_PAYMENT: _Step(_call_capture, _record_capture),
+    State.COMMITTING_STOCK: _Step(_call_commit, _record_commit),
+    State.RELEASING_STOCK: _Step(_call_release, _record_release),
+    State.COMPENSATING: _Step(_call_compensations, _record_compensations),
 }
+
+
+def _decide(order_id: int, *, now: datetime | None) -> _Seen | None:
+    """Short orders transaction: time the saga out if it is past its deadline, count the
+    attempt, and return what the next call needs."""
+    with transaction.atomic():
+        locked = _locked(order_id)
+        if locked is None:
+            return None
+        order, saga = locked
+        if saga.state in CheckoutSaga.FORWARD_STATES and (now or timezone.now()) >= saga.deadline:
+            _log(saga, "timeout", "expired", state=saga.state)
+            _compensation_begin(saga, Reason.TIMED_OUT)
+        if saga.active:
+            saga.attempts += 1
+            saga.save(update_fields=("attempts", "updated_at"))
+        return _seen(order, saga)
+
+
+def _record(seen: _Seen, result: Any) -> None:
+    """Short orders transaction: record the call's outcome if the saga is still where the
+    call was made from. Otherwise someone else moved it meanwhile and their record stands:
+    another run of the saga recorded the same idempotent outcome, or a cancel or timeout
+    decided to compensate, which undoes this call's effect whichever landed first."""
+    with transaction.atomic():
+        locked = _locked(seen.order_id)
+        if locked is None:
+            return
+        order, saga = locked
+        if saga.state == seen.state:
+            _STEPS[saga.state].record(order, saga, result)
 
 
 def saga_advance(*, order_id: int, now: datetime | None = None) -> str | None:
     """Run the order's saga from where it stands to its end; returns the final state.
 
-    Each step is its own transaction under the order's row lock. Safe to call any number
-    of times and concurrently: a finished saga is left alone, a saga past its deadline is
-    timed out and compensated instead of advanced.
+    No orders transaction or lock is open while inventory or payments is called. Safe to
+    call any number of times and concurrently: a finished saga is left alone, a saga past
+    its deadline is timed out and compensated instead of advanced, an unfinished
+    compensation is finished. A failing call raises and leaves the saga where it was.
     """
-    for _ in range(len(_STEPS) + 1):
-        with transaction.atomic():
-            locked = _locked(order_id)
-            if locked is None:
-                return None
-            order, saga = locked
-            if not saga.active:
-                return saga.state
-            if (now or timezone.now()) >= saga.deadline:
-                _log(saga, "timeout", "expired", state=saga.state)
-                _compensate_and_cancel(order, saga, Reason.TIMED_OUT)
-                return saga.state
-            saga.attempts += 1
-            _STEPS[saga.state](order, saga)
-    return saga.state
+    while True:  # ends: every round moves the saga forward, by this call or another one
+        seen = _decide(order_id, now=now)
+        if seen is None:
+            return None
+        step = _STEPS.get(seen.state)
+        if step is None:
+            return seen.state
+        _record(seen, step.call(seen))
 
 
 def order_cancel(*, order_id: int, customer_id: int) -> Order:
@@ -348,6 +440,11 @@ def order_cancel(*, order_id: int, customer_id: int) -> Order:
     * pending: what the saga did so far is undone (refund, release) and the saga stops;
     * confirmed: the payment is refunded and the sold units are restocked;
     * already cancelled: :class:`OrderNotCancellableError` (the API answers 409).
+
+    The decision is recorded first (saga ``compensating``), then the compensations run with
+    no lock held. Returns the order, ``cancelled``; or, when a compensation call failed
+    (logged), still ``pending``/``confirmed`` with its saga ``compensating``, which the
+    sweeper (or the next cancel) finishes; the API answers 202 then.
     """
     with transaction.atomic():
         locked = _locked(order_id)
@@ -359,38 +456,41 @@ def order_cancel(*, order_id: int, customer_id: int) -> Order:
                 f"Order {order_id} is already cancelled ({order.cancellation_reason})."
             )
         _log(saga, "cancel_requested", "by_customer", state=saga.state)
-        if order.status == Order.Status.PENDING:
-            _compensate_and_cancel(order, saga, Reason.CANCELLED_BY_CUSTOMER)
-        else:
-            result = inventory_api.stock_restock(order_id=order.pk)
-            _log(saga, "restock", result.status)
-            _refund_payment(order, saga)
-            _cancel(order, saga, Reason.CANCELLED_BY_CUSTOMER, was_confirmed=True)
-    return order
+        if saga.state != State.COMPENSATING:
+            _compensation_begin(saga, Reason.CANCELLED_BY_CUSTOMER)
+    try:
+        saga_advance(order_id=order_id)
+    except Exception:  # a call that could not be completed: the sweeper retries it
+        log.warning(
+            "order cancel: compensation failed, left to the sweeper",
+            order_id=order_id,
+            exc_info=True,
+        )
+    return Order.objects.get(pk=order_id)
 
 
 def saga_expire_overdue(*, now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Time out and compensate active sagas past their deadline; returns their order ids.
+    """Time out and compensate active sagas past their deadline, and finish compensations
+    left unfinished (a crash, a failed call); returns the order ids it saw to ``cancelled``.
 
-    A saga whose order row is locked is mid-step and is skipped this round (the step
-    itself checks the deadline before running the next one).
+    A saga whose calls fail is logged and left for the next run; the others go on.
     """
     now = now or timezone.now()
-    overdue = list(
-        CheckoutSaga.objects.filter(state__in=CheckoutSaga.ACTIVE_STATES, deadline__lte=now)
+    due = list(
+        CheckoutSaga.objects.filter(
+            Q(state__in=CheckoutSaga.FORWARD_STATES, deadline__lte=now)
+            | Q(state=State.COMPENSATING)
+        )
         .order_by("deadline")
         .values_list("order_id", flat=True)[:limit]
     )
-    expired = []
-    for order_id in overdue:
-        with transaction.atomic():
-            locked = _locked(order_id, skip_locked=True)
-            if locked is None:
-                continue
-            order, saga = locked
-            if not saga.active or saga.deadline > now:
-                continue
-            _log(saga, "timeout", "expired", state=saga.state)
-            _compensate_and_cancel(order, saga, Reason.TIMED_OUT)
-            expired.append(order_id)
-    return expired
+    cancelled = []
+    for order_id in due:
+        try:
+            state = saga_advance(order_id=order_id, now=now)
+        except Exception:  # retried on the next run
+            log.warning("saga sweeper: compensation failed", order_id=order_id, exc_info=True)
+            continue
+        if state == State.CANCELLED:
+            cancelled.append(order_id)
+    return cancelled

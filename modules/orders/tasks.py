@@ -6,7 +6,8 @@ from modules.orders import services
 
 @module_task
 def saga_expire_overdue() -> int:
-    """Periodic (beat): time out and compensate checkouts stuck past their deadline."""
+    """Periodic (beat): time out and compensate checkouts stuck past their deadline, and
+    finish compensations left unfinished; returns how many sagas ended cancelled."""
     return len(services.saga_expire_overdue())
 
 

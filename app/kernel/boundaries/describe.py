@@ -79,7 +79,8 @@ def canvas(manifest: ModuleManifest) -> ModuleCanvas:
     handlers = submodule(manifest.package, "handlers")
     for sub in getattr(handlers, "SUBSCRIPTIONS", ()) if handlers else ():
         handler = getattr(sub.handler, "__name__", repr(sub.handler))
-        consumed.append(ConsumedEvent(sub.event.name, handler, str(sub.delivery)))
+        delivery = str(sub.delivery) if sub.atomic else f"{sub.delivery}, atomic=False"
+        consumed.append(ConsumedEvent(sub.event.name, handler, delivery))
     labels = {manifest.name, *manifest.owns_apps}
     tables = sorted(
         model._meta.db_table

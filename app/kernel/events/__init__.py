@@ -14,7 +14,9 @@ Public surface for modules::
 
 Handler id: ``"<module>.<function name>"``; a handler takes the event instance and runs as its
 module (``ownership.acting_as``). Async handlers must tolerate redelivery (the inbox makes a
-handler's own DB writes happen once; calls to other modules must be idempotent by id).
+handler's own DB writes happen once; calls to other modules must be idempotent by id). A
+``Subscription(..., atomic=False)`` handler runs outside the delivery's transaction and
+commits its own; it must be idempotent as a whole (see docs/events.md).
 
 Tests (shop code): async and after_commit deliveries are outbox rows. Under pytest the
 embedded transport drains them right after each real commit (``transaction=True`` tests).

@@ -37,11 +37,25 @@ class Delivery(StrEnum):
 
 @dataclass(frozen=True)
 class Subscription:
-    """One row of a module's subscription table (``handlers.SUBSCRIPTIONS``)."""
+    """One row of a module's subscription table (``handlers.SUBSCRIPTIONS``).
+
+    ``atomic=False`` (``async``/``after_commit`` only): the handler does not run inside the
+    delivery's transaction. It commits its own transactions and must be idempotent: its
+    inbox entry is written after it returns, so a crash in between runs it again. The inbox
+    is still checked first, so a redelivery after success does not run it.
+    """
 
     event: type[Event]
     handler: Callable[[Event], None]
     delivery: Delivery = Delivery.ASYNC
+    atomic: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.atomic and self.delivery is Delivery.SYNC:
+            raise ImproperlyConfigured(
+                f"{self.handler.__name__}: a sync handler runs in the publisher's transaction; "
+                "atomic=False is for async and after_commit deliveries"
+            )
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
-"""Running one delivery: inbox check and handler in ONE transaction; on failure a recorded
-attempt and a retry with exponential backoff and jitter, or, after the last attempt, a dead
-letter. The same code runs in a Celery worker and in the embedded dispatcher."""
+"""Running one delivery: inbox check and handler in ONE transaction (for a
+``Subscription(atomic=False)``: inbox check, the handler committing its own transactions,
+then the inbox entry); on failure a recorded attempt and a retry with exponential backoff
+and jitter, or, after the last attempt, a dead letter. The same code runs in a Celery
+worker and in the embedded dispatcher."""
 
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from app.kernel.events import conf
-from app.kernel.events.base import decode
-from app.kernel.events.bus import bus
+from app.kernel.events.base import Event, decode
+from app.kernel.events.bus import BoundSubscription, bus
 from app.kernel.events.models import DeliveryAttempt, InboxEntry, OutboxMessage, OutboxStatus
 from app.kernel.events.outbox import NOTIFY_CHANNEL
 from app.kernel.events.store import Envelope, outbox_db
@@ -56,6 +58,13 @@ def consume(envelope: Envelope) -> Outcome:
         if bound is None:
             raise HandlerNotFound(f"no handler {handler_id} for {envelope.event_name} here")
         event = decode(bound.subscription.event, envelope.event_version, envelope.payload)
+        atomic = bound.subscription.atomic
+        if not atomic and not (
+            InboxEntry.objects.using(using)
+            .filter(event_id=envelope.event_id, handler=handler_id)
+            .exists()
+        ):
+            run_handler(bound, envelope, event)  # commits its own work; idempotent
         now = timezone.now()
         with transaction.atomic(using=using):
             try:
@@ -71,14 +80,8 @@ def consume(envelope: Envelope) -> Outcome:
                 outcome = Outcome.DUPLICATE
             else:
                 outcome = Outcome.DONE
-                trace = child_traceparent(envelope.traceparent)
-                with (
-                    bus.run_as(bound.module),
-                    structlog.contextvars.bound_contextvars(
-                        traceparent=trace, event_id=envelope.event_id, handler=handler_id
-                    ),
-                ):
-                    bound.subscription.handler(event)
+                if atomic:
+                    run_handler(bound, envelope, event)
             OutboxMessage.objects.using(using).filter(id=envelope.outbox_id).exclude(
                 status=OutboxStatus.DONE
             ).update(status=OutboxStatus.DONE, processed_at=timezone.now())
@@ -87,6 +90,18 @@ def consume(envelope: Envelope) -> Outcome:
         return outcome
     except Exception as exc:
         return record_failure(envelope, exc)
+
+
+def run_handler(bound: BoundSubscription, envelope: Envelope, event: Event) -> None:
+    """Call the handler as its module, with the delivery's trace context bound."""
+    trace = child_traceparent(envelope.traceparent)
+    with (
+        bus.run_as(bound.module),
+        structlog.contextvars.bound_contextvars(
+            traceparent=trace, event_id=envelope.event_id, handler=envelope.handler
+        ),
+    ):
+        bound.subscription.handler(event)
 
 
 def wake_successor(envelope: Envelope, using: str) -> None:

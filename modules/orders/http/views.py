@@ -87,11 +87,14 @@ class OrderCancelView(APIView):
         summary="Cancel my order",
         description=(
             "A pending order is cancelled and whatever its checkout did so far is undone; a "
-            "confirmed order is refunded and its units restocked. An order that is already "
+            "confirmed order is refunded and its units restocked. 200: done, the order is "
+            "`cancelled`. 202: the cancellation is recorded but a refund or stock release "
+            "could not be completed yet; it is retried (cancelling again retries it at once) "
+            "and the order shows `cancelled` once it is done. An order that is already "
             "cancelled is a 409."
         ),
         request=None,
-        responses={200: OrderOut, **problem_responses(401, 404, 409)},
+        responses={200: OrderOut, 202: OrderOut, **problem_responses(401, 404, 409)},
     )
     def post(self, request, order_id: int):
         try:
@@ -100,4 +103,7 @@ class OrderCancelView(APIView):
             raise _not_found(order_id) from exc
         except services.OrderNotCancellableError as exc:
             raise Conflict(str(exc)) from exc
-        return Response(OrderOut(order).data)
+        done = order.status == order.Status.CANCELLED
+        return Response(
+            OrderOut(order).data, status=status.HTTP_200_OK if done else status.HTTP_202_ACCEPTED
+        )

@@ -6,10 +6,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from modules.inventory import api as inventory_api
 from modules.inventory.models import Reservation, StockItem
 from modules.orders import handlers, services
 from modules.orders.events import OrderPlaced
 from modules.orders.models import CheckoutSaga, Order
+from modules.payments import api as payments_api
 from modules.payments.models import LedgerEntry, Payment
 from tests.e2e.shop import balance, fund, product, restock, run_events, stock
 
@@ -124,7 +126,7 @@ def test_customer_cancels_a_pending_order_mid_saga(shop):
     order = place(("MUG", 2))
     # run only the reserve and capture steps, as if the process stopped before the commit step
     with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(services._STEPS, CheckoutSaga.State.COMMITTING_STOCK, _crash)
+        mp.setattr(inventory_api, "stock_commit", _crash)
         with pytest.raises(_Crash):
             services.saga_advance(order_id=order.pk)
     saga = CheckoutSaga.objects.get(order=order)
@@ -190,7 +192,7 @@ def test_a_saga_past_its_deadline_is_timed_out_by_the_sweeper(shop):
 def test_a_timed_out_saga_after_capture_is_refunded_and_released(shop):
     order = place(("MUG", 2))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(services._STEPS, CheckoutSaga.State.COMMITTING_STOCK, _crash)
+        mp.setattr(inventory_api, "stock_commit", _crash)
         with pytest.raises(_Crash):
             services.saga_advance(order_id=order.pk)
     assert balance(CUSTOMER) == Decimal("75.00") and stock("MUG").reserved == 2
@@ -226,31 +228,37 @@ class _Crash(Exception):
     pass
 
 
-def _crash(order, saga):
+def _crash(**kwargs):
     raise _Crash("process died")
 
 
-@pytest.mark.parametrize(
-    "crash_at",
-    [
-        CheckoutSaga.State.RESERVING_STOCK,
-        CheckoutSaga.State.CAPTURING_PAYMENT,
-        CheckoutSaga.State.COMMITTING_STOCK,
-    ],
-)
+def _crash_after(api, name: str, mp: pytest.MonkeyPatch) -> None:
+    """``api.name`` does its work (the other module commits it), then the caller dies before
+    recording the outcome."""
+    real = getattr(api, name)
+
+    def run_then_crash(**kwargs):
+        real(**kwargs)
+        raise _Crash(f"died after {name}, before recording it")
+
+    mp.setattr(api, name, run_then_crash)
+
+
+STEP_CALLS = {
+    CheckoutSaga.State.RESERVING_STOCK: (inventory_api, "stock_reserve"),
+    CheckoutSaga.State.CAPTURING_PAYMENT: (payments_api, "payment_capture"),
+    CheckoutSaga.State.COMMITTING_STOCK: (inventory_api, "stock_commit"),
+}
+
+
+@pytest.mark.parametrize("crash_at", list(STEP_CALLS))
 def test_redelivery_after_a_crash_at_each_step_finishes_once(shop, crash_at):
     order = place(("MUG", 2))
     event = OrderPlaced(
         order_id=order.pk, customer_id=CUSTOMER, lines=(), total=order.total, currency="EUR"
     )
-    real = services._STEPS[crash_at]
-
-    def run_then_crash(order, saga):  # the step's effects happen, then the process dies
-        real(order, saga)
-        raise _Crash("died after the step, before commit")
-
     with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(services._STEPS, crash_at, run_then_crash)
+        _crash_after(*STEP_CALLS[crash_at], mp)  # the step's effects happen, then it dies
         with pytest.raises(_Crash):
             handlers.saga_start(event)
     handlers.saga_start(event)  # redelivery
@@ -301,9 +309,6 @@ def test_restock_after_out_of_stock_does_not_revive_the_order(shop):
 def test_effects_committed_by_other_modules_before_orders_recorded_them_are_not_repeated(shop):
     """As with a remote binding: inventory and payments committed, then orders crashed before
     recording the outcomes. Re-running the saga gets the recorded outcomes back."""
-    from modules.inventory import api as inventory_api
-    from modules.payments import api as payments_api
-
     order = place(("MUG", 2))
     inventory_api.stock_reserve(
         order_id=order.pk, lines=(inventory_api.ReservationLine(sku="MUG", quantity=2),)
@@ -317,14 +322,10 @@ def test_effects_committed_by_other_modules_before_orders_recorded_them_are_not_
 
 
 def test_a_remote_capture_that_landed_before_a_timeout_is_refunded(shop):
-    from modules.payments import api as payments_api
-
     order = place(("MUG", 2))
     saga = CheckoutSaga.objects.get(order=order)
     saga.state = CheckoutSaga.State.CAPTURING_PAYMENT  # reserve recorded, capture in flight
     saga.save()
-    from modules.inventory import api as inventory_api
-
     inventory_api.stock_reserve(
         order_id=order.pk, lines=(inventory_api.ReservationLine(sku="MUG", quantity=2),)
     )
@@ -336,8 +337,6 @@ def test_a_remote_capture_that_landed_before_a_timeout_is_refunded(shop):
 
 
 def test_a_failing_step_is_retried_by_the_event_consumer_and_finishes(shop, monkeypatch):
-    from modules.inventory import api as inventory_api
-
     real = inventory_api.stock_reserve
     calls = []
 
@@ -365,27 +364,36 @@ def test_the_timeout_sweeper_is_on_the_beat_schedule():
 
 def test_a_crash_after_a_decline_resumes_with_the_release(shop):
     order = place(("MUG", 9))  # 112.50 > 100.00
-    real = services._STEPS[CheckoutSaga.State.RELEASING_STOCK]
-
-    def run_then_crash(order, saga):
-        real(order, saga)
-        raise _Crash("died after releasing")
-
     with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(services._STEPS, CheckoutSaga.State.RELEASING_STOCK, run_then_crash)
+        mp.setattr(inventory_api, "stock_release", _crash)  # died before releasing
         with pytest.raises(_Crash):
             services.saga_advance(order_id=order.pk)
     assert CheckoutSaga.objects.get(order=order).state == "releasing_stock"
-    assert stock("MUG").reserved == 9  # the crashed step's release rolled back with it
+    assert stock("MUG").reserved == 9  # nothing was released yet
     assert services.saga_advance(order_id=order.pk) == "cancelled"
     assert reload(order).cancellation_reason == "payment_declined"
     assert stock("MUG").reserved == 0 and balance(CUSTOMER) == Decimal("100.00")
 
 
+def test_a_crash_after_the_release_landed_resumes_without_a_second_release(shop):
+    order = place(("MUG", 9))  # 112.50 > 100.00
+    with pytest.MonkeyPatch.context() as mp:
+        _crash_after(inventory_api, "stock_release", mp)
+        with pytest.raises(_Crash):
+            services.saga_advance(order_id=order.pk)
+    assert CheckoutSaga.objects.get(order=order).state == "releasing_stock"  # not recorded
+    assert stock("MUG").reserved == 0  # but inventory committed the release
+    assert services.saga_advance(order_id=order.pk) == "cancelled"
+    assert reload(order).cancellation_reason == "payment_declined"
+    item = StockItem.objects.get(sku="MUG")
+    assert (item.on_hand, item.reserved, item.sold) == (10, 0, 0)
+    assert balance(CUSTOMER) == Decimal("100.00")
+
+
 def test_a_cancel_after_the_decline_keeps_the_decline_as_the_reason(shop):
     order = place(("MUG", 9))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(services._STEPS, CheckoutSaga.State.RELEASING_STOCK, _crash)
+        mp.setattr(inventory_api, "stock_release", _crash)
         with pytest.raises(_Crash):
             services.saga_advance(order_id=order.pk)
     cancelled = services.order_cancel(order_id=order.pk, customer_id=CUSTOMER)

@@ -1,4 +1,5 @@
-"""``manage.py saga_expire``: time out and compensate checkouts stuck past their deadline.
+"""``manage.py saga_expire``: time out and compensate checkouts stuck past their deadline,
+and finish compensations left unfinished (a crash, a callee that was down).
 
 The same as the ``orders.saga_expire_overdue`` beat task, for operators and tests.
 ``--resume ORDER_ID`` instead drives one order's saga on from its persisted state.
@@ -11,7 +12,10 @@ from modules.orders import services
 
 
 class Command(BaseCommand):
-    help = "Time out and compensate checkout sagas past their deadline (or resume one)."
+    help = (
+        "Time out and compensate checkout sagas past their deadline and finish unfinished "
+        "compensations (or resume one saga)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--resume", type=int, metavar="ORDER_ID", help="resume one saga")
@@ -22,5 +26,5 @@ class Command(BaseCommand):
                 state = services.saga_advance(order_id=resume)
                 self.stdout.write(f"order {resume}: saga {state or 'not found'}")
                 return
-            expired = services.saga_expire_overdue()
-        self.stdout.write(f"timed out {len(expired)} saga(s): {expired}")
+            cancelled = services.saga_expire_overdue()
+        self.stdout.write(f"cancelled {len(cancelled)} saga(s): {cancelled}")

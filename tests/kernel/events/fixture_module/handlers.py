@@ -74,7 +74,16 @@ def probe_seen_after_commit(event: Probe) -> None:
     _effect(event, "evtest.probe_seen_after_commit")
 
 
+IN_ATOMIC_BLOCK: list[bool] = []
+
+
+def probe_in_own_transactions(event: Probe) -> None:
+    IN_ATOMIC_BLOCK.append(connection.in_atomic_block)
+    _effect(event, "evtest.probe_in_own_transactions")
+
+
 ASYNC = (Subscription(event=Probe, handler=probe_recorded, delivery=Delivery.ASYNC),)
+NON_ATOMIC = (Subscription(event=Probe, handler=probe_in_own_transactions, atomic=False),)
 ALL = (
     *ASYNC,
     Subscription(event=Probe, handler=probe_seen_in_transaction, delivery=Delivery.SYNC),
