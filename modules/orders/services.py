@@ -20,11 +20,11 @@ from typing import Any
 
 import structlog
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from app.kernel.events import publish
+from app.kernel.topology import atomic_on
 from modules.catalog import api as catalog_api
 from modules.inventory import api as inventory_api
 from modules.orders import events
@@ -146,7 +146,7 @@ def order_place(*, customer_id: int, lines: Iterable[tuple[str, int]]) -> Order:
             {"items": problems},
         )
     currency = settings.SEAMS_CURRENCY
-    with transaction.atomic():
+    with atomic_on(Order):
         order = Order.objects.create(
             customer_id=customer_id, status=Order.Status.PENDING, total=0, currency=currency
         )
@@ -388,7 +388,7 @@ _STEPS = {
 def _decide(order_id: int, *, now: datetime | None) -> _Seen | None:
     """Short orders transaction: time the saga out if it is past its deadline, count the
     attempt, and return what the next call needs."""
-    with transaction.atomic():
+    with atomic_on(Order):
         locked = _locked(order_id)
         if locked is None:
             return None
@@ -407,7 +407,7 @@ def _record(seen: _Seen, result: Any) -> None:
     call was made from. Otherwise someone else moved it meanwhile and their record stands:
     another run of the saga recorded the same idempotent outcome, or a cancel or timeout
     decided to compensate, which undoes this call's effect whichever landed first."""
-    with transaction.atomic():
+    with atomic_on(Order):
         locked = _locked(seen.order_id)
         if locked is None:
             return
@@ -446,7 +446,7 @@ def order_cancel(*, order_id: int, customer_id: int) -> Order:
     (logged), still ``pending``/``confirmed`` with its saga ``compensating``, which the
     sweeper (or the next cancel) finishes; the API answers 202 then.
     """
-    with transaction.atomic():
+    with atomic_on(Order):
         locked = _locked(order_id)
         if locked is None or locked[0].customer_id != customer_id:
             raise OrderNotFoundError(order_id)

@@ -13,6 +13,7 @@ from celery import Celery, Task
 from django.conf import settings
 from kombu import Queue
 
+from app.kernel import topology
 from app.kernel.events import conf
 from app.kernel.modules import manifests, module_of, submodule
 from app.kernel.ownership import acting_as
@@ -33,10 +34,11 @@ def queue_for(module: str) -> str:
 
 
 def queue_names() -> list[str]:
-    """Kernel queue first, then one per hosted module, in settings order, without repeats."""
+    """Kernel queue first, then one per module this process hosts (its topology service),
+    in settings order, without repeats: a service's worker takes only its modules' work."""
     names = [kernel_queue()]
-    for manifest in manifests().values():
-        if manifest.queue not in names:
+    for name, manifest in manifests().items():
+        if topology.is_hosted(name) and manifest.queue not in names:
             names.append(manifest.queue)
     return names
 
@@ -70,14 +72,16 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
 
 
 def module_periodic_tasks() -> dict[str, dict[str, Any]]:
-    """Beat entries the hosted modules declare as ``PERIODIC_TASKS`` in their ``tasks.py``
-    (a dict in Celery's ``beat_schedule`` format; entry names should start with the module's
-    name). Read once Django is set up (beat_init), since ``tasks.py`` may import models."""
+    """Beat entries the modules this process hosts declare as ``PERIODIC_TASKS`` in their
+    ``tasks.py`` (a dict in Celery's ``beat_schedule`` format; entry names should start with
+    the module's name). Read once Django is set up (beat_init), since ``tasks.py`` may import models."""
     found: dict[str, dict[str, Any]] = {}
     for package in settings.SEAMS_MODULES:
+        module = package.rsplit(".", 1)[-1]
+        if not topology.is_hosted(module):
+            continue  # its own service's beat runs them
         entries = getattr(submodule(package, "tasks"), "PERIODIC_TASKS", {})
         for name, entry in entries.items():
-            module = package.rsplit(".", 1)[-1]
             entry = dict(entry)
             entry.setdefault("options", {}).setdefault("queue", queue_for(module))
             found[name] = entry
