@@ -198,9 +198,15 @@ SEAMS_EVENT_TRANSPORT = env.str(
 SEAMS_EVENTS_EMBEDDED_DISPATCH = env.str(
     "SEAMS_EVENTS_EMBEDDED_DISPATCH", default="inline" if TESTING else "thread"
 )
-SEAMS_EVENTS_MAX_ATTEMPTS = env.int("SEAMS_EVENTS_MAX_ATTEMPTS", default=5)
+# Retries: 30 attempts, 1 s doubling to 60 s, each wait 50-100 % of its step: a delivery is
+# dead after 12-24 minutes of failures (an outage of several minutes is ridden out), and once
+# the failing dependency is back it runs again within a minute.
+SEAMS_EVENTS_MAX_ATTEMPTS = env.int("SEAMS_EVENTS_MAX_ATTEMPTS", default=30)
 SEAMS_EVENTS_RETRY_BASE_SECONDS = env.float("SEAMS_EVENTS_RETRY_BASE_SECONDS", default=1.0)
-SEAMS_EVENTS_RETRY_MAX_SECONDS = env.float("SEAMS_EVENTS_RETRY_MAX_SECONDS", default=300.0)
+SEAMS_EVENTS_RETRY_MAX_SECONDS = env.float("SEAMS_EVENTS_RETRY_MAX_SECONDS", default=60.0)
+SEAMS_EVENTS_BOOKKEEPING_RETRY_SECONDS = env.float(
+    "SEAMS_EVENTS_BOOKKEEPING_RETRY_SECONDS", default=10.0
+)
 SEAMS_EVENTS_AFTER_COMMIT_GRACE_SECONDS = env.float(
     "SEAMS_EVENTS_AFTER_COMMIT_GRACE_SECONDS", default=30.0
 )
