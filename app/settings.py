@@ -184,6 +184,10 @@ SEAMS_MAX_TOP_UP = env.str("SEAMS_MAX_TOP_UP", default="1000.00")
 # ---------------------------------------------------------------------------
 # A checkout still running this long after the order was placed is timed out and compensated.
 SEAMS_SAGA_TIMEOUT_SECONDS = env.int("SEAMS_SAGA_TIMEOUT_SECONDS", default=300)
+# An active checkout no step has touched for this long is driven again by beat (every 10 s):
+# the delivery driving it may be held by a worker that died. Steps are idempotent and locked,
+# so an early re-drive costs a query, never a second charge.
+SEAMS_SAGA_REDRIVE_AFTER_SECONDS = env.int("SEAMS_SAGA_REDRIVE_AFTER_SECONDS", default=20)
 
 # ---------------------------------------------------------------------------
 # Events and Celery: in process without Redis, through Celery queues with it
@@ -215,21 +219,41 @@ SEAMS_EVENTS_RELAY_BATCH = env.int("SEAMS_EVENTS_RELAY_BATCH", default=500)
 SEAMS_EVENTS_RETENTION_DAYS = env.int("SEAMS_EVENTS_RETENTION_DAYS", default=7)
 
 # At-least-once: ack after the task ran, requeue when a worker child dies mid-task, one
-# message in hand per worker process. A task runs at most CELERY_TASK_TIME_LIMIT seconds; Redis
-# redelivers an unacked message after the visibility timeout, which must exceed that (and any
-# countdown: event retries wait in the outbox, not in Redis, so none is used for them). The
-# relay republishes a row still unhandled after SEAMS_EVENTS_REDELIVER_AFTER_SECONDS.
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+# message in hand per worker process. Sized together so that what a dead worker held runs
+# again within about a minute (docs/events.md, "Sizing"):
+# - a task runs at most CELERY_TASK_TIME_LIMIT (25 s; handlers take milliseconds);
+# - Redis hands an unacked message to another worker after CELERY_VISIBILITY_TIMEOUT (60 s),
+#   which must exceed twice the time limit (a prefetched message may wait for one task, then
+#   run for one) and any countdown; event retries wait in the outbox, so they use none;
+# - workers look for such messages every CELERY_UNACKED_RESTORE_INTERVAL x _THROTTLE (5 s);
+# - the relay republishes a row still unhandled after SEAMS_EVENTS_REDELIVER_AFTER_SECONDS
+#   (a message the broker lost), well after the visibility timeout had its chance;
+# - the consumer's bookkeeping retries fit in the soft time limit.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=25)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT * 9 // 10  # raises in the task first
-CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
-if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
-    raise environ.ImproperlyConfigured(
-        "CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT (else Redis redelivers "
-        "tasks that are still running)"
-    )
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60)
+CELERY_UNACKED_RESTORE_INTERVAL = env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=5)
+CELERY_UNACKED_RESTORE_THROTTLE = env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=1)
 SEAMS_EVENTS_REDELIVER_AFTER_SECONDS = env.float(
     "SEAMS_EVENTS_REDELIVER_AFTER_SECONDS", default=CELERY_VISIBILITY_TIMEOUT + 600
 )
+if CELERY_VISIBILITY_TIMEOUT <= 2 * CELERY_TASK_TIME_LIMIT:
+    raise environ.ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must exceed twice CELERY_TASK_TIME_LIMIT (else Redis "
+        "redelivers tasks that are still waiting or running)"
+    )
+if SEAMS_EVENTS_REDELIVER_AFTER_SECONDS <= CELERY_VISIBILITY_TIMEOUT + (
+    CELERY_UNACKED_RESTORE_INTERVAL * CELERY_UNACKED_RESTORE_THROTTLE
+):
+    raise environ.ImproperlyConfigured(
+        "SEAMS_EVENTS_REDELIVER_AFTER_SECONDS must exceed CELERY_VISIBILITY_TIMEOUT plus the "
+        "unacked-restore period (else the relay republishes what Redis is about to restore)"
+    )
+if SEAMS_EVENTS_BOOKKEEPING_RETRY_SECONDS >= CELERY_TASK_SOFT_TIME_LIMIT:
+    raise environ.ImproperlyConfigured(
+        "SEAMS_EVENTS_BOOKKEEPING_RETRY_SECONDS must be below CELERY_TASK_TIME_LIMIT's soft "
+        "limit (9/10 of it)"
+    )
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
@@ -243,8 +267,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     # a worker scans for unacked messages past the timeout every interval x throttle seconds
     # (kombu's defaults 10 x 10); the messages of a worker that died are restored then
-    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
-    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=6),
+    "unacked_restore_interval": CELERY_UNACKED_RESTORE_INTERVAL,
+    "unacked_restore_throttle": CELERY_UNACKED_RESTORE_THROTTLE,
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
