@@ -8,6 +8,7 @@ and turns on the HTTPS headers that ``manage.py check --deploy`` asks for.
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 
@@ -164,11 +165,28 @@ DATABASES = topology_files.databases(
 )
 DATABASE_ROUTERS = ["app.kernel.topology.router.ModuleRouter"]
 
+# The Celery broker and the cache never share a Redis database: the broker needs
+# ``noeviction`` and its queues must survive a cache clear (FLUSHDB), and cache growth must not
+# fill the broker's memory. CACHE_URL defaults to REDIS_URL's database number + 1.
 REDIS_URL = env.str("REDIS_URL", default="")
 
-if REDIS_URL:
+
+def _next_redis_database(url: str) -> str:
+    """``redis://host:6379/4`` -> ``redis://host:6379/5`` (no number means database 0)."""
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{number + 1}"))
+
+
+CACHE_URL = env.str("CACHE_URL", default=_next_redis_database(REDIS_URL) if REDIS_URL else "")
+if CACHE_URL and CACHE_URL == REDIS_URL:
+    raise environ.ImproperlyConfigured(
+        "CACHE_URL must name another Redis database than REDIS_URL (the broker's): a cache "
+        "clear would drop queued tasks"
+    )
+if CACHE_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
