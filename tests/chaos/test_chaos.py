@@ -10,6 +10,7 @@ PostgreSQL cluster and a Redis server it starts for itself on ports 18510-18512.
 
 from __future__ import annotations
 
+import logging
 import random
 import shutil
 import tempfile
@@ -26,6 +27,8 @@ import pytest
 from tests.chaos.cluster import Cluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.chaos, pytest.mark.timeout(900)]
+
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
 
 PORTS = range(18510, 18513)
 CUSTOMERS = 6
