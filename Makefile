@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: venv run test test-split lint test-slow bench up up-env clean
+.PHONY: venv run test test-split lint test-slow chaos bench up up-env clean
 
 $(BIN)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -45,6 +45,11 @@ test-split: venv
 
 test-slow: venv
 	$(BIN)/pytest -m slow
+
+# Kills the worker, the relay, Redis and PostgreSQL under load (its own instances on ports
+# 18510-18512) and checks nothing is lost; prints one line of figures. A few minutes.
+chaos: venv
+	$(BIN)/pytest -m chaos -p no:cacheprovider -s tests/chaos
 
 bench: venv
 	$(BIN)/pytest -m bench -p no:cacheprovider bench

@@ -8,6 +8,7 @@ and turns on the HTTPS headers that ``manage.py check --deploy`` asks for.
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 
@@ -182,11 +183,28 @@ if PRODUCTION and len(_topology.services) > 1 and not SEAMS_INTERNAL_KEYS:
 if any(len(key) < 32 for key in SEAMS_INTERNAL_KEYS):
     raise environ.ImproperlyConfigured("every key in SEAMS_INTERNAL_KEYS needs 32+ characters")
 
+# The Celery broker and the cache never share a Redis database: the broker needs
+# ``noeviction`` and its queues must survive a cache clear (FLUSHDB), and cache growth must not
+# fill the broker's memory. CACHE_URL defaults to REDIS_URL's database number + 1.
 REDIS_URL = env.str("REDIS_URL", default="")
 
-if REDIS_URL:
+
+def _next_redis_database(url: str) -> str:
+    """``redis://host:6379/4`` -> ``redis://host:6379/5`` (no number means database 0)."""
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{number + 1}"))
+
+
+CACHE_URL = env.str("CACHE_URL", default=_next_redis_database(REDIS_URL) if REDIS_URL else "")
+if CACHE_URL and CACHE_URL == REDIS_URL:
+    raise environ.ImproperlyConfigured(
+        "CACHE_URL must name another Redis database than REDIS_URL (the broker's): a cache "
+        "clear would drop queued tasks"
+    )
+if CACHE_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -202,6 +220,10 @@ SEAMS_MAX_TOP_UP = env.str("SEAMS_MAX_TOP_UP", default="1000.00")
 # ---------------------------------------------------------------------------
 # A checkout still running this long after the order was placed is timed out and compensated.
 SEAMS_SAGA_TIMEOUT_SECONDS = env.int("SEAMS_SAGA_TIMEOUT_SECONDS", default=300)
+# An active checkout no step has touched for this long is driven again by beat (every 10 s):
+# the delivery driving it may be held by a worker that died. Steps are idempotent and locked,
+# so an early re-drive costs a query, never a second charge.
+SEAMS_SAGA_REDRIVE_AFTER_SECONDS = env.int("SEAMS_SAGA_REDRIVE_AFTER_SECONDS", default=20)
 
 # ---------------------------------------------------------------------------
 # Events and Celery: in process without Redis, through Celery queues with it
@@ -216,9 +238,15 @@ SEAMS_EVENT_TRANSPORT = env.str(
 SEAMS_EVENTS_EMBEDDED_DISPATCH = env.str(
     "SEAMS_EVENTS_EMBEDDED_DISPATCH", default="inline" if TESTING else "thread"
 )
-SEAMS_EVENTS_MAX_ATTEMPTS = env.int("SEAMS_EVENTS_MAX_ATTEMPTS", default=5)
+# Retries: 30 attempts, 1 s doubling to 60 s, each wait 50-100 % of its step: a delivery is
+# dead after 12-24 minutes of failures (an outage of several minutes is ridden out), and once
+# the failing dependency is back it runs again within a minute.
+SEAMS_EVENTS_MAX_ATTEMPTS = env.int("SEAMS_EVENTS_MAX_ATTEMPTS", default=30)
 SEAMS_EVENTS_RETRY_BASE_SECONDS = env.float("SEAMS_EVENTS_RETRY_BASE_SECONDS", default=1.0)
-SEAMS_EVENTS_RETRY_MAX_SECONDS = env.float("SEAMS_EVENTS_RETRY_MAX_SECONDS", default=300.0)
+SEAMS_EVENTS_RETRY_MAX_SECONDS = env.float("SEAMS_EVENTS_RETRY_MAX_SECONDS", default=60.0)
+SEAMS_EVENTS_BOOKKEEPING_RETRY_SECONDS = env.float(
+    "SEAMS_EVENTS_BOOKKEEPING_RETRY_SECONDS", default=10.0
+)
 SEAMS_EVENTS_AFTER_COMMIT_GRACE_SECONDS = env.float(
     "SEAMS_EVENTS_AFTER_COMMIT_GRACE_SECONDS", default=30.0
 )
@@ -227,21 +255,41 @@ SEAMS_EVENTS_RELAY_BATCH = env.int("SEAMS_EVENTS_RELAY_BATCH", default=500)
 SEAMS_EVENTS_RETENTION_DAYS = env.int("SEAMS_EVENTS_RETENTION_DAYS", default=7)
 
 # At-least-once: ack after the task ran, requeue when a worker child dies mid-task, one
-# message in hand per worker process. A task runs at most CELERY_TASK_TIME_LIMIT seconds; Redis
-# redelivers an unacked message after the visibility timeout, which must exceed that (and any
-# countdown: event retries wait in the outbox, not in Redis, so none is used for them). The
-# relay republishes a row still unhandled after SEAMS_EVENTS_REDELIVER_AFTER_SECONDS.
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+# message in hand per worker process. Sized together so that what a dead worker held runs
+# again within about a minute (docs/events.md, "Sizing"):
+# - a task runs at most CELERY_TASK_TIME_LIMIT (25 s; handlers take milliseconds);
+# - Redis hands an unacked message to another worker after CELERY_VISIBILITY_TIMEOUT (60 s),
+#   which must exceed twice the time limit (a prefetched message may wait for one task, then
+#   run for one) and any countdown; event retries wait in the outbox, so they use none;
+# - workers look for such messages every CELERY_UNACKED_RESTORE_INTERVAL x _THROTTLE (5 s);
+# - the relay republishes a row still unhandled after SEAMS_EVENTS_REDELIVER_AFTER_SECONDS
+#   (a message the broker lost), well after the visibility timeout had its chance;
+# - the consumer's bookkeeping retries fit in the soft time limit.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=25)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT * 9 // 10  # raises in the task first
-CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
-if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
-    raise environ.ImproperlyConfigured(
-        "CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT (else Redis redelivers "
-        "tasks that are still running)"
-    )
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60)
+CELERY_UNACKED_RESTORE_INTERVAL = env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=5)
+CELERY_UNACKED_RESTORE_THROTTLE = env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=1)
 SEAMS_EVENTS_REDELIVER_AFTER_SECONDS = env.float(
     "SEAMS_EVENTS_REDELIVER_AFTER_SECONDS", default=CELERY_VISIBILITY_TIMEOUT + 600
 )
+if CELERY_VISIBILITY_TIMEOUT <= 2 * CELERY_TASK_TIME_LIMIT:
+    raise environ.ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must exceed twice CELERY_TASK_TIME_LIMIT (else Redis "
+        "redelivers tasks that are still waiting or running)"
+    )
+if SEAMS_EVENTS_REDELIVER_AFTER_SECONDS <= CELERY_VISIBILITY_TIMEOUT + (
+    CELERY_UNACKED_RESTORE_INTERVAL * CELERY_UNACKED_RESTORE_THROTTLE
+):
+    raise environ.ImproperlyConfigured(
+        "SEAMS_EVENTS_REDELIVER_AFTER_SECONDS must exceed CELERY_VISIBILITY_TIMEOUT plus the "
+        "unacked-restore period (else the relay republishes what Redis is about to restore)"
+    )
+if SEAMS_EVENTS_BOOKKEEPING_RETRY_SECONDS >= CELERY_TASK_SOFT_TIME_LIMIT:
+    raise environ.ImproperlyConfigured(
+        "SEAMS_EVENTS_BOOKKEEPING_RETRY_SECONDS must be below CELERY_TASK_TIME_LIMIT's soft "
+        "limit (9/10 of it)"
+    )
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
@@ -255,8 +303,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     # a worker scans for unacked messages past the timeout every interval x throttle seconds
     # (kombu's defaults 10 x 10); the messages of a worker that died are restored then
-    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
-    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=6),
+    "unacked_restore_interval": CELERY_UNACKED_RESTORE_INTERVAL,
+    "unacked_restore_throttle": CELERY_UNACKED_RESTORE_THROTTLE,
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

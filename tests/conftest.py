@@ -43,8 +43,9 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def _fresh_throttles():
-    """Forget throttle counters, and only those: on Redis the cache may share a database
-    with the Celery broker, so ``cache.clear()`` (FLUSHDB) would drop queued tasks."""
+    """Forget throttle counters, and only those: on Redis the cache's database (CACHE_URL,
+    by default REDIS_URL's number + 1) may be another test run's on a shared server, so no
+    ``cache.clear()`` (FLUSHDB)."""
     location = settings.CACHES["default"].get("LOCATION")
     if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
         client = redis.Redis.from_url(location)

@@ -22,23 +22,25 @@ def _database_ok() -> str | None:
     return None
 
 
-def _redis_ok() -> str | None:
-    if not settings.REDIS_URL:
+def _redis_ok(url: str) -> str | None:
+    if not url:
         return None
     try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping()
+        redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
 
 
 def readyz(request):
-    """Ready to serve: the database answers and, where configured, Redis does too."""
-    failures = {
-        name: error
-        for name, error in (("database", _database_ok()), ("redis", _redis_ok()))
-        if error
-    }
+    """Ready to serve: the database answers and, where configured, the broker's Redis
+    database (``redis``) and the cache's (``cache``) do too."""
+    checks = (
+        ("database", _database_ok()),
+        ("redis", _redis_ok(settings.REDIS_URL)),
+        ("cache", _redis_ok(settings.CACHE_URL)),
+    )
+    failures = {name: error for name, error in checks if error}
     if failures:
         return JsonResponse({"status": "unavailable", "failing": failures}, status=503)
     return JsonResponse({"status": "ok"})

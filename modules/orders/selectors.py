@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import QuerySet
 
-from modules.orders.models import Order
+from modules.orders.models import CheckoutSaga, Order
 
 
 def orders_of_customer(*, customer_id: int) -> QuerySet[Order]:
@@ -19,3 +21,15 @@ def orders_of_customer(*, customer_id: int) -> QuerySet[Order]:
 def order_of_customer(*, customer_id: int, order_id: int) -> Order | None:
     """One of the customer's orders; ``None`` for a missing order or someone else's."""
     return orders_of_customer(customer_id=customer_id).filter(pk=order_id).first()
+
+
+def sagas_idle(*, since: datetime, now: datetime, limit: int = 500) -> list[int]:
+    """Order ids of active sagas that no step has touched since ``since`` and whose deadline
+    has not passed (overdue ones are the timeout sweeper's), least recently touched first."""
+    return list(
+        CheckoutSaga.objects.filter(
+            state__in=CheckoutSaga.ACTIVE_STATES, updated_at__lt=since, deadline__gt=now
+        )
+        .order_by("updated_at")
+        .values_list("order_id", flat=True)[:limit]
+    )

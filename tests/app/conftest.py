@@ -18,6 +18,7 @@ PROFILE_VARIABLES = (
     "DATABASE_URL",
     "ALLOWED_HOSTS",
     "REDIS_URL",
+    "CACHE_URL",
     "DEBUG",
     "LOG_FORMAT",
     "LOG_LEVEL",

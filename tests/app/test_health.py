@@ -4,6 +4,7 @@ import json
 import sys
 
 import pytest
+from django.conf import settings as django_settings
 
 from tests.app.conftest import clean_env, run
 
@@ -40,7 +41,7 @@ def test_healthz_needs_no_database(client):
 
 @pytest.mark.django_db
 def test_readyz_ok_when_database_answers(client, settings):
-    settings.REDIS_URL = ""
+    settings.REDIS_URL = settings.CACHE_URL = ""
     response = client.get("/readyz/")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
@@ -60,7 +61,18 @@ def test_readyz_is_503_naming_redis_when_configured_but_down(tmp_path):
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", REDIS_URL="redis://127.0.0.1:1/0"
     )
     assert answer["status"] == 503
-    assert list(answer["body"]["failing"]) == ["redis"]
+    assert list(answer["body"]["failing"]) == ["redis", "cache"]  # the cache: its db + 1
+
+
+@pytest.mark.redis
+def test_readyz_is_503_naming_the_cache_when_only_the_cache_is_down(tmp_path):
+    answer = readyz_in_process_with(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        REDIS_URL=django_settings.REDIS_URL,
+        CACHE_URL="redis://127.0.0.1:1/0",
+    )
+    assert answer["status"] == 503
+    assert list(answer["body"]["failing"]) == ["cache"]
 
 
 @pytest.mark.django_db

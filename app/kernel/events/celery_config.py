@@ -74,7 +74,8 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
 def module_periodic_tasks() -> dict[str, dict[str, Any]]:
     """Beat entries the modules this process hosts declare as ``PERIODIC_TASKS`` in their
     ``tasks.py`` (a dict in Celery's ``beat_schedule`` format; entry names should start with
-    the module's name). Read once Django is set up (beat_init), since ``tasks.py`` may import models."""
+    the module's name). Read once Django is set up (beat_init): ``tasks.py`` may import
+    models."""
     found: dict[str, dict[str, Any]] = {}
     for package in settings.SEAMS_MODULES:
         module = package.rsplit(".", 1)[-1]

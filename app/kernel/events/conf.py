@@ -11,9 +11,13 @@ DEFAULTS: dict[str, Any] = {
     "SEAMS_EVENT_TRANSPORT": "embedded",
     # embedded only: "thread" (background dispatcher) or "inline" (drain right after commit)
     "SEAMS_EVENTS_EMBEDDED_DISPATCH": "thread",
-    "SEAMS_EVENTS_MAX_ATTEMPTS": 5,
+    # 30 attempts, 1 s doubling to 60 s (jitter 50-100 %): 12-24 min of failures before a
+    # delivery is dead, so an outage of several minutes is ridden out (docs/events.md)
+    "SEAMS_EVENTS_MAX_ATTEMPTS": 30,
     "SEAMS_EVENTS_RETRY_BASE_SECONDS": 1.0,
-    "SEAMS_EVENTS_RETRY_MAX_SECONDS": 300.0,
+    "SEAMS_EVENTS_RETRY_MAX_SECONDS": 60.0,
+    # how long the consumer retries writing a failed attempt through a database blip
+    "SEAMS_EVENTS_BOOKKEEPING_RETRY_SECONDS": 10.0,
     "SEAMS_EVENTS_AFTER_COMMIT_GRACE_SECONDS": 30.0,
     "SEAMS_EVENTS_SWEEP_SECONDS": 1.0,
     "SEAMS_EVENTS_RELAY_BATCH": 500,

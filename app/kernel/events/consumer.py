@@ -10,6 +10,8 @@ import random
 import traceback
 from datetime import timedelta
 from enum import StrEnum
+from functools import partial
+from typing import Any
 
 import structlog
 from django.db import IntegrityError, connections, transaction
@@ -18,6 +20,7 @@ from django.utils import timezone
 from app.kernel.events import conf
 from app.kernel.events.base import Event, decode
 from app.kernel.events.bus import BoundSubscription, bus
+from app.kernel.events.database_retry import retry_through_database_blips
 from app.kernel.events.models import DeliveryAttempt, InboxEntry, OutboxMessage, OutboxStatus
 from app.kernel.events.outbox import NOTIFY_CHANNEL
 from app.kernel.events.store import Envelope, outbox_db
@@ -35,7 +38,14 @@ class Outcome(StrEnum):
     FORWARDED = "forwarded"  # handed to the consuming module's service (another database)
 
 
-class HandlerNotFound(LookupError):
+class Undecodable(Exception):
+    """The delivery cannot be turned into a handler call by this code (version skew: an
+    unknown event version or handler, a payload or envelope it cannot read). Retrying will
+    not change that: the row is dead-lettered at its first attempt (replay after the deploy
+    that fixes it)."""
+
+
+class HandlerNotFound(Undecodable, LookupError):
     pass
 
 
@@ -57,7 +67,10 @@ def consume(envelope: Envelope) -> Outcome:
         bound = bus.subscription(envelope.event_name, handler_id)
         if bound is None:
             raise HandlerNotFound(f"no handler {handler_id} for {envelope.event_name} here")
-        event = decode(bound.subscription.event, envelope.event_version, envelope.payload)
+        try:
+            event = decode(bound.subscription.event, envelope.event_version, envelope.payload)
+        except Exception as exc:
+            raise Undecodable(f"cannot decode {envelope.event_name}: {exc}") from exc
         atomic = bound.subscription.atomic
         if not atomic and not (
             InboxEntry.objects.using(using)
@@ -89,7 +102,32 @@ def consume(envelope: Envelope) -> Outcome:
                 wake_successor(envelope, using)
         return outcome
     except Exception as exc:
-        return record_failure(envelope, exc)
+        # a database blip must not lose the failure (the row would stay ``sent``)
+        return retry_through_database_blips(partial(record_failure, envelope, exc), using=using)
+
+
+def consume_message(data: Any) -> Outcome:
+    """:func:`consume` for a task message's ``envelope`` argument. One that is not an
+    envelope (an older or newer producer, corruption) is dead-lettered when it names its
+    outbox row, and logged either way, instead of failing the task forever."""
+    try:
+        envelope = Envelope.from_dict(data)
+    except (TypeError, ValueError) as exc:
+        outbox_id = data.get("outbox_id") if isinstance(data, dict) else None
+        log.error("malformed event delivery", outbox_id=outbox_id, error=str(exc))
+        if not isinstance(outbox_id, int):
+            return Outcome.GONE
+        stub = Envelope(
+            outbox_id=outbox_id, event_id="", event_name=str(data.get("event_name", "")),
+            event_version=0, handler=str(data.get("handler", "")),
+            module=str(data.get("module", "")), key=None,
+            payload={}, traceparent="", attempts=0,
+        )  # fmt: skip
+        failure = Undecodable(f"malformed envelope: {exc}")
+        return retry_through_database_blips(
+            partial(record_failure, stub, failure), using=outbox_db(stub.module or None)
+        )
+    return consume(envelope)
 
 
 def run_handler(bound: BoundSubscription, envelope: Envelope, event: Event) -> None:
@@ -120,7 +158,8 @@ def wake_successor(envelope: Envelope, using: str) -> None:
 
 
 def record_failure(envelope: Envelope, exc: BaseException) -> Outcome:
-    """Count the failed attempt; schedule the retry or park the row dead."""
+    """Count the failed attempt; schedule the retry or park the row dead (at once when the
+    delivery is :class:`Undecodable`)."""
     using = outbox_db(envelope.module)
     error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     detail = "".join(traceback.format_exception(exc))[-4000:]
@@ -136,7 +175,7 @@ def record_failure(envelope: Envelope, exc: BaseException) -> Outcome:
         if row is None or row.status == OutboxStatus.DONE:
             return Outcome.GONE
         attempt = row.attempts + 1
-        dead = attempt >= int(conf.get("SEAMS_EVENTS_MAX_ATTEMPTS"))
+        dead = isinstance(exc, Undecodable) or attempt >= int(conf.get("SEAMS_EVENTS_MAX_ATTEMPTS"))
         retry_at = None if dead else now + timedelta(seconds=backoff_seconds(attempt))
         OutboxMessage.objects.using(using).filter(id=row.id).update(
             status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
@@ -154,6 +193,7 @@ def record_failure(envelope: Envelope, exc: BaseException) -> Outcome:
         handler=envelope.handler,
         attempt=attempt,
         dead=dead,
+        undecodable=isinstance(exc, Undecodable),
         error=error,
     )
     return Outcome.DEAD if dead else Outcome.RETRY

@@ -6,18 +6,26 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from celery.exceptions import Reject
+from django.db import DatabaseError
 
 from app.kernel.events import conf, embedded, store
 from app.kernel.events.celery_config import DELIVER_TASK, PRUNE_TASK, RELAY_SWEEP_TASK
-from app.kernel.events.consumer import consume
+from app.kernel.events.consumer import consume_message
 from app.kernel.events.relay import Relay
-from app.kernel.events.store import Envelope
 
 
 @shared_task(name=DELIVER_TASK, ignore_result=True)
 def deliver(envelope: dict[str, Any]) -> str:
-    """Run one delivery (inbox, handler, retry or dead letter): see consumer.consume."""
-    return consume(Envelope.from_dict(envelope)).value
+    """Run one delivery (inbox, handler, retry or dead letter): see consumer.consume.
+
+    When even the failure could not be recorded (the database stayed away longer than the
+    bookkeeping's retries), the message goes back to the queue: acking it would leave the
+    row ``sent`` until the relay's redelivery sweep."""
+    try:
+        return consume_message(envelope).value
+    except DatabaseError as exc:
+        raise Reject(exc, requeue=True) from exc
 
 
 @shared_task(name=RELAY_SWEEP_TASK, ignore_result=True)

@@ -5,7 +5,7 @@
 - :mod:`app.kernel.http.pagination`: ``{count, next, previous, results}`` with bounded page size.
 - :mod:`app.kernel.http.throttles`: per-customer, anonymous and ``auth`` rates, read from
   ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` at request time, counted in the default cache
-  (Redis when ``REDIS_URL`` is set, so shared by every worker).
+  (Redis, CACHE_URL, when ``REDIS_URL`` is set, so shared by every worker).
 - :mod:`app.kernel.http.parsing`: ``StrictSerializer`` (unknown fields are a 400),
   ``customer_id(request)``, and the ``<id:...>`` path converter (no 500 on huge ids).
 

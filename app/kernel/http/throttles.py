@@ -3,7 +3,8 @@
 Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (env ``THROTTLE_USER``,
 ``THROTTLE_ANON``, ``THROTTLE_AUTH``) and are read at request time, so a settings override
 takes effect without re-importing. Counters live in Django's default cache: Redis when
-``REDIS_URL`` is set, hence shared by every gunicorn worker and host.
+``CACHE_URL`` (by default REDIS_URL's database + 1) is set, hence shared by every gunicorn
+worker and host.
 
 - :class:`CustomerRateThrottle` (scope ``user``): per authenticated customer id.
 - :class:`AnonymousRateThrottle` (scope ``anon``): per client address, anonymous requests.

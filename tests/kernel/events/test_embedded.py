@@ -176,13 +176,14 @@ def test_traceparent_comes_from_the_bound_context_or_is_new(wire):
     assert fresh.traceparent.startswith("00-") and "a" * 32 not in fresh.traceparent
 
 
-def test_unknown_handler_counts_as_a_failed_attempt(wire):
+def test_unknown_handler_is_counted_and_dead_lettered_at_its_first_attempt(wire):
     wire(h.ASYNC)
     publish(Probe(ref="k"))
     OutboxMessage.objects.update(handler="evtest.gone")
-    assert drain() == 3
+    assert drain() == 1  # not retried: no retry can make the handler appear
     (row,) = dead()
-    assert "no handler evtest.gone" in row.last_error
+    assert row.attempts == 1 and "no handler evtest.gone" in row.last_error
+    assert DeliveryAttempt.objects.filter(message=row).count() == 1
 
 
 def test_prune_removes_old_done_rows_and_inbox_but_never_dead(wire):

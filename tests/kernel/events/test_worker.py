@@ -186,6 +186,63 @@ def test_events_of_one_key_are_handled_in_order_by_two_worker_children(worker):
     assert [seq for key, seq in order if key == "other"] == list(range(3))
 
 
+BLIP_ON = """
+CREATE TABLE evtest_blip (since TIMESTAMPTZ DEFAULT now());
+INSERT INTO evtest_blip DEFAULT VALUES;
+CREATE SEQUENCE evtest_blip_tries;
+CREATE FUNCTION evtest_blip() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM evtest_blip) THEN
+        PERFORM nextval('evtest_blip_tries');  -- outlives the rollback
+        RAISE EXCEPTION 'database blip (test)';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER evtest_blip BEFORE INSERT ON seams_events_attempt
+    FOR EACH ROW EXECUTE FUNCTION evtest_blip();
+"""
+BLIP_GONE = """
+DROP TRIGGER IF EXISTS evtest_blip ON seams_events_attempt;
+DROP FUNCTION IF EXISTS evtest_blip();
+DROP TABLE IF EXISTS evtest_blip;
+DROP SEQUENCE IF EXISTS evtest_blip_tries;
+"""
+
+
+def blip_tries() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM evtest_blip_tries")
+        return cursor.fetchone()[0]
+
+
+def test_a_database_blip_while_recording_a_failure_is_ridden_out_not_acked_away(
+    relay, tmp_path, settings
+):
+    """Recording the failed attempt fails (a trigger stands in for a database that is away)
+    for longer than the bookkeeping's retries: the worker hands the message back to the
+    queue, and once the database answers the delivery is retried and done, once."""
+    with connection.cursor() as cursor:
+        cursor.execute(BLIP_ON)
+    log = tmp_path / "worker.log"
+    worker = Worker(log, settings.REDIS_URL, SEAMS_EVENTS_BOOKKEEPING_RETRY_SECONDS="1")
+    try:
+        event = Probe(ref="blip", fail_times=1)
+        with transaction.atomic():
+            publish(event)
+        # at most three tries per delivery in 1 s: a fourth = the message came back again
+        wait_for(lambda: blip_tries() >= 4, what="the bookkeeping to be retried and requeued")
+        assert row_of(event).status == OutboxStatus.SENT and h.effects() == []
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM evtest_blip")
+        wait_for(settled(event), what="the delivery once the database is back")
+    finally:
+        worker.stop()
+        with connection.cursor() as cursor:
+            cursor.execute(BLIP_GONE)
+    assert [e[1] for e in h.effects()] == ["blip"]
+    assert row_of(event).attempts == 1  # the one failure the handler planned, recorded
+
+
 @pytest.mark.slow
 def test_whole_worker_killed_mid_handler_is_redelivered_after_the_visibility_timeout(
     relay, tmp_path, settings
@@ -194,7 +251,8 @@ def test_whole_worker_killed_mid_handler_is_redelivered_after_the_visibility_tim
     next worker restores it once the visibility timeout (here 8 s) has passed."""
     short = {
         "CELERY_VISIBILITY_TIMEOUT": "8",
-        "CELERY_TASK_TIME_LIMIT": "7",
+        "CELERY_TASK_TIME_LIMIT": "3",
+        "SEAMS_EVENTS_BOOKKEEPING_RETRY_SECONDS": "1",
         "CELERY_UNACKED_RESTORE_INTERVAL": "1",
         "CELERY_UNACKED_RESTORE_THROTTLE": "1",
     }
