@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "app.kernel.observability.middleware.RequestLogMiddleware",  # first: logs every request once
+    "app.kernel.health.HealthProbeMiddleware",  # /healthz/, /readyz/ whatever the Host header
     "django.middleware.security.SecurityMiddleware",
     "app.kernel.http.middleware.ProblemDetailsMiddleware",  # HTML error pages → problem+json
     "whitenoise.middleware.WhiteNoiseMiddleware",
