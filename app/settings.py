@@ -96,7 +96,7 @@ MIDDLEWARE = [
     "app.kernel.http.middleware.ProblemDetailsMiddleware",  # HTML error pages → problem+json
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "app.kernel.http.middleware.CommonMiddleware",  # Django's; no slash redirect for writes
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
