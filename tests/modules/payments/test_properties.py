@@ -1,5 +1,4 @@
-"""Property-based tests (hypothesis): wallet arithmetic. Client amounts: tests/kernel/http.
-"""
+"""Property-based tests (hypothesis): wallet arithmetic (client amounts: tests/kernel/http)."""
 
 import itertools
 from decimal import Decimal
