@@ -53,7 +53,8 @@ def _ready(name: str, check: Callable[[], bool]) -> bool:
 def readyz(request):
     """Ready to serve: the database answers and, where configured, Redis does too."""
     failing = [
-        name for name, check in (("database", _database_ok), ("redis", _redis_ok))
+        name
+        for name, check in (("database", _database_ok), ("redis", _redis_ok))
         if not _ready(name, check)
     ]
     if failing:
