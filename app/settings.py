@@ -92,11 +92,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "app.kernel.observability.middleware.RequestLogMiddleware",  # first: logs every request once
+    "app.kernel.health.HealthProbeMiddleware",  # /healthz/, /readyz/ whatever the Host header
     "django.middleware.security.SecurityMiddleware",
     "app.kernel.http.middleware.ProblemDetailsMiddleware",  # HTML error pages → problem+json
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "app.kernel.http.middleware.CommonMiddleware",  # Django's; no slash redirect for writes
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

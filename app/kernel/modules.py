@@ -97,7 +97,7 @@ def owner_of_app_label(label: str) -> str | None:
 
     A module's own app label is its name; non-module apps listed in a manifest's
     ``owns_apps`` belong to that module; every other app (contenttypes, sessions, the kernel's
-    apps) is infrastructure any module may use.
+    apps) is infrastructure (the guard keeps the kernel's tables to the kernel's code).
     """
     return _label_owners().get(label)
 

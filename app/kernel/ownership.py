@@ -29,13 +29,22 @@ stack inspection. Every entry point into a module's code enters ``acting_as(modu
   ``task_routes`` (built from the manifests in ``app/celery.py``) send it to the module's
   queue, not a task attribute (deprecated in Celery 5).
 - anything else (management commands, scripts, tests): ``with acting_as("orders"): ...``.
+
+A module acts only as itself: ``acting_as`` called from code under ``modules.<name>`` for any
+other module, or for no module, raises :class:`ModuleImpersonation`. The caller is the frame
+that called ``acting_as`` (one ``sys._getframe`` read, no stack walk); the kernel, scripts and
+tests may act as any module. Python threads start with an empty context, so a thread started
+by module code would run as no module (unchecked): module code starts threads as
+:class:`ModuleThread` (``tests/architecture/test_threads.py`` fails on any other way).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import sys
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
@@ -60,14 +69,51 @@ def current_module() -> str | None:
     return CURRENT_MODULE.get()
 
 
-@contextmanager
-def acting_as(module: str | None) -> Iterator[None]:
-    """Run the block as ``module`` (``None``: as no module); nests and restores."""
+class ModuleImpersonation(PermissionError):
+    """Code of one module asked to act as another module (or as no module)."""
+
+
+def acting_as(module: str | None) -> contextlib.AbstractContextManager[None]:
+    """Run the block as ``module`` (``None``: as no module); nests and restores.
+
+    Raises :class:`ModuleImpersonation` when called from a module's code for anything but
+    that module.
+    """
+    caller = module_of(sys._getframe(1).f_globals.get("__name__", ""))
+    if caller is not None and module != caller:
+        wanted = f"as module {module!r}" if module else "as no module"
+        raise ModuleImpersonation(
+            f"code of module {caller!r} asked to act {wanted} (rule: a module acts only as "
+            "itself). Fix: call the other module's api (modules.<other>.api), which runs as "
+            "that module."
+        )
+    return _acting_as(module)
+
+
+@contextlib.contextmanager
+def _acting_as(module: str | None) -> Iterator[None]:
     token = CURRENT_MODULE.set(module)
     try:
         yield
     finally:
         CURRENT_MODULE.reset(token)
+
+
+class ModuleThread(threading.Thread):
+    """``threading.Thread`` for module code: the thread runs as the module that started it.
+
+    A plain thread starts with an empty context and so as no module (unchecked by the
+    ownership guard); this one carries the attribution current at ``start()`` (only that:
+    Python 3.14's ``thread_inherit_context`` would copy the whole context).
+    """
+
+    def start(self) -> None:
+        self._seams_module = CURRENT_MODULE.get()
+        super().start()
+
+    def run(self) -> None:
+        CURRENT_MODULE.set(self._seams_module)  # this thread's own context: nothing to reset
+        super().run()
 
 
 def module_api(func: Callable[P, R] | None = None, /, *, idempotent: bool = False) -> Any:

@@ -47,7 +47,7 @@ class FakeProject:
         self.root, self.manifests = root, manifests
         for name in ("app/__init__.py", "app/kernel/__init__.py", "modules/__init__.py"):
             self.write(name, "")
-        for name in ("settings", "urls", "celery", "wsgi", "asgi"):
+        for name in ("settings", "urls", "celery", "wsgi"):
             self.write(f"app/{name}.py", "")
         self.write("app/kernel/ownership.py", "")
         for module in manifests:

@@ -5,8 +5,8 @@ committed file differs from what this produces. Contracts (ids are stable; the b
 ``[[imports]]`` entries name them):
 
 - ``kernel-imports-no-module``: ``app.kernel`` imports no module and nothing of the
-  composition root (``app.settings``, ``app.urls``, ``app.celery``, ``app.wsgi``, ``app.asgi``,
-  the ``app`` package itself through them).
+  composition root (``app.settings``, ``app.urls``, ``app.celery``, ``app.wsgi``, the
+  ``app`` package itself through them).
 - ``modules-import-no-composition-root``: modules never import the composition root.
 - ``<m>-imported-only-through-api-and-events`` (one per module): other modules import ``m``
   only through ``modules.m.api`` and ``modules.m.events``.
@@ -28,7 +28,7 @@ from pathlib import Path
 from app.kernel.boundaries.baseline import Baseline, ImportEntry
 from app.kernel.modules import MODULES_PACKAGE, ModuleManifest
 
-COMPOSITION_ROOT = ("app.settings", "app.urls", "app.celery", "app.wsgi", "app.asgi")
+COMPOSITION_ROOT = ("app.settings", "app.urls", "app.celery", "app.wsgi")
 
 #: Top to bottom. ``|``: siblings that must not import each other; ``:``: siblings that may.
 MODULE_LAYERS = (
@@ -112,7 +112,7 @@ def _contracts(
         "kernel-imports-no-module",
         [
             "name = The kernel imports no module and nothing of the composition root "
-            "(settings, urls, the Celery app, wsgi, asgi)",
+            "(settings, urls, the Celery app, wsgi)",
             "type = forbidden",
             "source_modules =",
             "    app.kernel",
@@ -129,7 +129,7 @@ def _contracts(
         "modules-import-no-composition-root",
         [
             "name = Modules never import the composition root "
-            "(app, settings, urls, the Celery app, wsgi, asgi)",
+            "(app, settings, urls, the Celery app, wsgi)",
             "type = forbidden",
             "source_modules =",
             f"    {MODULES_PACKAGE}",

@@ -10,6 +10,15 @@ database (mode ``raise``), logged (``log``), or let through unchecked (``off``),
 Cost: nothing outside a module (``current_module()`` is ``None``); inside, one ``ContextVar``
 read, one settings read and a cached scan per distinct SQL string (``bench/guard.py``).
 
+Kernel tables (outbox, inbox, idempotency keys) belong to no module: the kernel's functions
+read and write them while a module acts (an outbox row inside the module's transaction),
+module code never does. A statement that names one is let through when the code that issued
+it is the kernel's (the nearest first-party frame above Django's cursor is under ``app.``, not
+``modules.``) and refused like another module's table otherwise. This is the one place the
+guard looks at the stack: only for statements naming a kernel table under attribution, a
+walk of a few dozen frames (microseconds, next to the statement itself), and it needs no
+marker in every kernel function, present or future, that touches those tables.
+
 The scan matches every identifier in the statement (quoted or not) against the table map:
 stricter than parsing ``FROM``/``JOIN`` clauses (it also catches comma joins, subqueries,
 CTEs, ``TRUNCATE``), at the price that a column or alias spelled exactly like another
@@ -21,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -32,10 +42,9 @@ from django.db import connections
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
-from app.kernel.boundaries.owners import table_owners
+from app.kernel.boundaries.owners import KERNEL, kernel_tables, table_owners
 from app.kernel.ownership import CURRENT_MODULE
 from app.kernel.topology import DEFAULT_DATABASE, database_of
-from app.kernel.topology.router import per_module_tables
 
 logger = logging.getLogger("seams.boundaries")
 
@@ -50,24 +59,35 @@ class DataOwnershipViolation(Exception):
 
     def __init__(self, module: str, table: str, owner: str, sql: str) -> None:
         self.module, self.table, self.owner, self.sql = module, table, owner, sql
-        super().__init__(
-            f"module {module!r} touched table {table!r} owned by module {owner!r} "
-            f"(rule: a module reads and writes only its own tables). Fix: call "
-            f"{owner}'s api (modules.{owner}.api) or react to its events instead of "
-            f"querying its table. SQL: {sql[:200]}"
-        )
+        if owner == KERNEL:
+            rule = (
+                f"module {module!r} touched the kernel's table {table!r} (rule: the kernel's "
+                "tables are reached only through the kernel). Fix: use the kernel's function "
+                "for it (events.publish, @idempotent, the events admin) instead of the table."
+            )
+        else:
+            rule = (
+                f"module {module!r} touched table {table!r} owned by module {owner!r} "
+                f"(rule: a module reads and writes only its own tables). Fix: call "
+                f"{owner}'s api (modules.{owner}.api) or react to its events instead of "
+                "querying its table."
+            )
+        super().__init__(f"{rule} SQL: {sql[:200]}")
+
+
+@lru_cache(maxsize=8192)
+def identifiers_in(sql: str) -> frozenset[str]:
+    """Every identifier in ``sql``, lower-cased (one scan, shared by the lookups below)."""
+    return frozenset(
+        next(group for group in match.groups() if group is not None).lower()
+        for match in _IDENTIFIER.finditer(sql)
+    )
 
 
 @lru_cache(maxsize=8192)
 def tables_in(sql: str) -> frozenset[str]:
     """Every identifier in ``sql`` that names a module-owned table (lower-cased)."""
-    owners = table_owners()
-    found = set()
-    for match in _IDENTIFIER.finditer(sql):
-        name = next(group for group in match.groups() if group is not None).lower()
-        if name in owners:
-            found.add(name)
-    return frozenset(found)
+    return identifiers_in(sql) & table_owners().keys()
 
 
 @lru_cache(maxsize=8192)
@@ -93,6 +113,34 @@ class WrongDatabase(DataOwnershipViolation):
         )
 
 
+@lru_cache(maxsize=8192)
+def kernel_tables_in(sql: str) -> tuple[str, ...]:
+    """The kernel's tables named in ``sql`` (sorted)."""
+    return tuple(sorted(identifiers_in(sql) & kernel_tables()))
+
+
+def issued_by_module_code() -> bool:
+    """Whether the SQL being executed comes from a module's code rather than the kernel's.
+
+    Skips the execute-wrapper chain (up to Django's cursor wrapper) and Django itself, then
+    decides by the nearest frame of our own code: ``modules.*`` is module code; ``app.*``
+    (the kernel), ``tests.*`` and scripts are not.
+    """
+    frame = sys._getframe(1)
+    while frame is not None and not frame.f_globals.get("__name__", "").startswith(
+        "django.db.backends"
+    ):
+        frame = frame.f_back
+    while frame is not None:
+        name = frame.f_globals.get("__name__", "")
+        if name.startswith("modules."):
+            return True
+        if name.startswith(("app.", "tests.", "bench.")) or name == "__main__":
+            return False
+        frame = frame.f_back
+    return False
+
+
 def guard_mode() -> str:
     mode = getattr(settings, "SEAMS_OWNERSHIP_GUARD", "raise")
     if mode not in MODES:
@@ -111,6 +159,8 @@ def ownership_guard(
     if mode != "off" and isinstance(sql, str):
         error: DataOwnershipViolation | None = None
         violations = foreign_tables(module, sql)
+        if not violations and kernel_tables_in(sql) and issued_by_module_code():
+            violations = ((kernel_tables_in(sql)[0], KERNEL),)
         if violations:
             table, owner = violations[0]
             error = DataOwnershipViolation(module, table, owner, sql)
@@ -129,15 +179,11 @@ def ownership_guard(
     return execute(sql, params, many, context)
 
 
-@lru_cache(maxsize=8192)
 def kept_per_module(sql: str) -> bool:
-    """Does ``sql`` name a module's table or a table the kernel keeps per module (outbox,
-    inbox, idempotency keys)? Shared infrastructure (sessions, content types) is on
-    ``default`` for everyone; those tables are each module's own, on its own database."""
-    return bool(tables_in(sql)) or any(
-        match.group(0).strip('"`[]').lower() in per_module_tables()
-        for match in _IDENTIFIER.finditer(sql)
-    )
+    """Does ``sql`` name a module's table or one the kernel keeps per module (outbox, inbox,
+    idempotency keys)? Shared infrastructure (sessions, content types) is on ``default``
+    for everyone; those tables are each module's own, on its own database."""
+    return bool(tables_in(sql) or kernel_tables_in(sql))
 
 
 @lru_cache(maxsize=256)
@@ -161,7 +207,10 @@ def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
 def _on_setting_changed(setting: str, **kwargs: Any) -> None:
     if setting in {"INSTALLED_APPS", "SEAMS_MODULES"}:
         table_owners.cache_clear()
+        kernel_tables.cache_clear()
+        identifiers_in.cache_clear()
         tables_in.cache_clear()
+        kernel_tables_in.cache_clear()
         foreign_tables.cache_clear()
     if setting in {"SEAMS_TOPOLOGY", "SEAMS_SERVICE", "SEAMS_MODULES"}:
         own_database.cache_clear()

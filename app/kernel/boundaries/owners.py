@@ -27,7 +27,8 @@ def table_owners() -> dict[str, str]:
     """Lower-cased table name → owning module, for every installed model owned by a module.
 
     Includes auto-created many-to-many tables. Tables of infrastructure apps (contenttypes,
-    sessions, admin, the kernel's apps) are absent: any module may touch them.
+    sessions, admin) are absent: any module may touch them; the kernel's are
+    :func:`kernel_tables`, reached only through the kernel's code (see the guard).
     """
     owners = {}
     for model in apps.get_models(include_auto_created=True):
@@ -35,3 +36,20 @@ def table_owners() -> dict[str, str]:
         if owner is not None and not model._meta.proxy:
             owners[model._meta.db_table.lower()] = owner
     return owners
+
+
+#: The owner named in a violation on a kernel table.
+KERNEL = "kernel"
+
+
+@cache
+def kernel_tables() -> frozenset[str]:
+    """Lower-cased tables of the kernel's own apps (outbox, inbox, idempotency keys).
+
+    No module owns them; only the kernel's code touches them, on a module's behalf.
+    """
+    return frozenset(
+        model._meta.db_table.lower()
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.app_config.name.startswith("app.kernel") and not model._meta.proxy
+    )

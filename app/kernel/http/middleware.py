@@ -1,9 +1,13 @@
-"""Safety net for errors rendered outside DRF and outside Django's ``handler*`` views.
+"""Middleware of the API edge.
 
-With ``DEBUG`` on (``make run``), Django answers an unknown URL or an unhandled exception with
-its HTML debug pages instead of ``handler404``/``handler500``. This middleware turns any HTML
-error response into ``application/problem+json`` so API clients see the same contract in every
-profile. The admin and static files keep their HTML.
+:class:`CommonMiddleware` is Django's, minus the slash redirect for writes (see its docstring).
+
+:class:`ProblemDetailsMiddleware` is the safety net for errors rendered outside DRF and
+outside Django's ``handler*`` views. With ``DEBUG`` on (``make run``), Django answers an
+unknown URL or an unhandled exception with its HTML debug pages instead of
+``handler404``/``handler500``; this middleware turns any HTML error response into
+``application/problem+json`` so API clients see the same contract in every profile. The admin
+and static files keep their HTML.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware import common
 
 from app.kernel.http.problems import problem_response
 
@@ -49,3 +54,32 @@ class ProblemDetailsMiddleware:
             if header in response:
                 problem[header] = response[header]
         return problem
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's ``CommonMiddleware``, but ``APPEND_SLASH`` redirects only ``GET`` and ``HEAD``.
+
+    A redirect cannot carry a ``POST`` body: Django raises ``RuntimeError`` (a 500) with
+    ``DEBUG`` on, and with it off answers 301, which clients follow with a body-less ``GET``
+    (``POST /api/v1/orders`` would list the orders instead of placing one). A write to a path
+    missing its slash is a 404 problem whose detail names the path with the slash.
+    """
+
+    def should_redirect_with_slash(self, request: HttpRequest) -> bool:
+        return request.method in ("GET", "HEAD") and super().should_redirect_with_slash(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        write_missing_its_slash = (
+            response.status_code == 404
+            and request.method not in ("GET", "HEAD")
+            and common.CommonMiddleware.should_redirect_with_slash(self, request)
+        )
+        if write_missing_its_slash:
+            return problem_response(
+                request,
+                404,
+                code="not-found",
+                title="Not found.",
+                detail=f"No such resource: paths end with a slash ({request.path}/).",
+            )
+        return super().process_response(request, response)

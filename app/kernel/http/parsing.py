@@ -6,6 +6,8 @@
   Use it for write endpoints so a typo (``quantiy``) is not silently ignored.
 - ``StrictCharField``, ``StrictRegexField``, ``StrictIntegerField``, ``StrictBooleanField``:
   no type coercion (``12`` is not a string, ``"5"`` is not an integer, ``"yes"`` not a bool).
+- :class:`MoneyField`: an amount of money, only as the documented decimal string
+  (:data:`MONEY_PATTERN`), bounded.
 - :func:`customer_id`: the authenticated customer's id as an ``int`` (simplejwt's stateless
   ``TokenUser`` carries it as a string claim).
 - :func:`validated`: run a serializer over ``data`` and return ``validated_data`` (raises the
@@ -17,9 +19,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.urls import register_converter
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
@@ -113,3 +119,48 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("not_a_boolean")
         return data
+
+
+#: Money in a request: ASCII digits, optionally a point and one or two places ("12.50", "5").
+MONEY_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+_MONEY = re.compile(MONEY_PATTERN.strip("^$"), re.ASCII)
+
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": MONEY_PATTERN, "example": "12.50"}
+)
+class MoneyField(serializers.Field):
+    """An amount of money as the string :data:`MONEY_PATTERN` describes, in ``[min, max]``.
+
+    Exactly the pattern: no exponent (``"1e2"``), sign, spaces, bare point (``"5."``,
+    ``".5"``) or non-ASCII digits (``Decimal`` reads full-width ``"\\uff11\\uff12"`` as 12),
+    and no JSON number (a float cannot carry ``19.999999999999999999`` faithfully).
+    ``max_value`` may be a callable, read per request (a setting). Returns a ``Decimal`` with
+    two places.
+    """
+
+    default_error_messages = {
+        "invalid": 'Enter an amount of money as a string such as "12.50".',
+        "min": "The amount must be at least {min}.",
+        "max": "The amount must not exceed {max}.",
+    }
+
+    def __init__(
+        self, *, min_value: Decimal, max_value: Decimal | Callable[[], Decimal], **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.min_value, self.max_value = min_value, max_value
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if not isinstance(data, str) or not _MONEY.fullmatch(data):
+            self.fail("invalid")
+        amount = Decimal(data).quantize(Decimal("0.01"))
+        maximum = self.max_value() if callable(self.max_value) else self.max_value
+        if amount < self.min_value:
+            self.fail("min", min=self.min_value)
+        if amount > maximum:
+            self.fail("max", max=maximum)
+        return amount
+
+    def to_representation(self, value: Decimal) -> str:
+        return f"{value:.2f}"

@@ -16,15 +16,20 @@ Wired in two places:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger("seams.http")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:seams:problem:"
@@ -60,8 +65,17 @@ class UnprocessableEntity(exceptions.APIException):
     default_code = "unprocessable"
 
 
+class PayloadTooLarge(exceptions.APIException):
+    """413: the body is over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (a client error, not an attack)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload-too-large"
+
+
 _TITLES[Conflict] = ("conflict", "Conflict.")
 _TITLES[UnprocessableEntity] = ("unprocessable", "Unprocessable request.")
+_TITLES[PayloadTooLarge] = ("payload-too-large", "The request body is too large.")
 
 
 def problem_type(code: str) -> str:
@@ -142,6 +156,14 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):  # Django would log it as a security error
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        logger.warning(
+            "request body over DATA_UPLOAD_MAX_MEMORY_SIZE (%s bytes): %s bytes",
+            limit,
+            context["request"].META.get("CONTENT_LENGTH"),
+        )
+        exc = PayloadTooLarge(f"The request body is over the limit of {limit} bytes.")
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response

@@ -9,7 +9,7 @@ Usage in a view::
 
 Each status maps to ``application/problem+json`` with the :class:`ProblemSerializer` shape.
 The postprocessing hook :func:`add_problem_responses` (``SPECTACULAR_SETTINGS``) adds the
-problems every endpoint can produce (401, 404, 400/415, 429) to every operation, so a view
+problems every endpoint can produce (401, 404, 400/413/415, 429) to every operation, so a view
 only declares its own (403, 409, 422...).
 """
 
@@ -49,6 +49,7 @@ _DESCRIPTIONS = {
     404: "No such object, or not yours.",
     405: "Method not allowed.",
     409: "Conflict (e.g. the same Idempotency-Key is still in flight).",
+    413: "The request body is over DATA_UPLOAD_MAX_MEMORY_SIZE bytes.",
     415: "Unsupported media type: send application/json.",
     422: "Unprocessable (e.g. an Idempotency-Key reused with another body).",
     429: "Throttled; retry after the Retry-After header's seconds.",
@@ -86,7 +87,7 @@ _PROBLEM_SCHEMA = {
 
 def add_problem_responses(result: dict, generator: Any, request: Any, public: bool) -> dict:
     """drf-spectacular postprocessing hook: every ``/api/`` operation documents the problems
-    the edge can always produce (429; 401 when a token is required; 400/415 with a body; 404
+    the edge can always produce (429; 401 when a token is required; 400/413/415 with a body; 404
     with a path parameter), so views only declare their own (403, 409, 422...)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("Problem", _PROBLEM_SCHEMA)
@@ -99,7 +100,7 @@ def add_problem_responses(result: dict, generator: Any, request: Any, public: bo
                 continue
             wanted = {429}
             if "requestBody" in operation:
-                wanted |= {400, 415}
+                wanted |= {400, 413, 415}
             if "{" in route:
                 wanted.add(404)
             security = operation.get("security") or []

@@ -47,16 +47,6 @@ def _module_for_label(label: str) -> str | None:
     return None
 
 
-@cache
-def per_module_tables() -> frozenset[str]:
-    """Lower-cased names of the tables of ``PER_MODULE_APPS``."""
-    return frozenset(
-        model._meta.db_table.lower()
-        for label in PER_MODULE_APPS
-        for model in apps.get_app_config(label).get_models(include_auto_created=True)
-    )
-
-
 def database_for_model(model: type[models.Model]) -> str:
     label = model._meta.app_label
     if label in PER_MODULE_APPS:

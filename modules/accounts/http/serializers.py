@@ -1,10 +1,15 @@
 """Request and response shapes of the accounts HTTP API."""
 
 from rest_framework import serializers
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.serializers import (
+    PasswordField,
+    TokenObtainPairSerializer,
+    TokenRefreshSerializer,
+)
 
 from app.kernel.http.parsing import StrictCharField, StrictSerializer
 from modules.accounts.rules import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, normalize_email
+from modules.accounts.tokens import UserCheckedRefreshToken, add_user_claims
 
 
 class RegisterSerializer(StrictSerializer):
@@ -25,12 +30,20 @@ class MeSerializer(CustomerSerializer):
 
 class TokenPairSerializer(TokenObtainPairSerializer):
     """``{email, password}`` → ``{access, refresh}``; tokens carry an ``is_staff`` claim so
-    permission checks need no user-table read (JWTStatelessUserAuthentication)."""
+    permission checks need no user-table read (see :mod:`modules.accounts.tokens`).
+
+    The password is compared exactly as registration stored it: no trimming."""
+
+    token_class = UserCheckedRefreshToken
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"] = PasswordField(trim_whitespace=False)
 
     @classmethod
     def get_token(cls, user):
         token = super().get_token(user)
-        token["is_staff"] = bool(user.is_staff)
+        add_user_claims(token, user)
         return token
 
     def validate(self, attrs):
@@ -45,6 +58,12 @@ class TokenPairSerializer(TokenObtainPairSerializer):
 class TokenPairResponseSerializer(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
+
+
+class RefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, with the user re-read on every refresh (401 when inactive)."""
+
+    token_class = UserCheckedRefreshToken
 
 
 class RefreshRequestSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from app.kernel.http.parsing import (
+    MoneyField,
     StrictBooleanField,
     StrictCharField,
     StrictRegexField,
@@ -13,10 +14,8 @@ from modules.catalog.models import Product
 from modules.catalog.rules import MAX_PRICE, MIN_PRICE, SKU_HELP, SKU_PATTERN
 
 
-def _price_field(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
+def _price_field(**kwargs) -> MoneyField:
+    return MoneyField(
         min_value=MIN_PRICE,
         max_value=MAX_PRICE,
         help_text='Decimal string with two places, e.g. "12.50".',

@@ -1,5 +1,7 @@
 """The API edge: every error is RFC 9457 problem details, throttles answer 429 + Retry-After."""
 
+import logging
+
 import pytest
 from django.core.cache import cache
 from django.urls import include, path
@@ -214,3 +216,32 @@ def test_debug_pages_become_problems_too(api, settings):
 def test_admin_keeps_its_html(api):
     response = api.get("/admin/login/")
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("debug", [True, False], ids=["make-run-DEBUG", "production"])
+def test_a_write_to_a_path_missing_its_slash_is_a_404_naming_the_right_path(api, settings, debug):
+    settings.DEBUG = debug
+    body = assert_problem(api.post("/t/echo", {"name": "x", "items": []}, format="json"), 404)
+    assert "/t/echo/" in body["detail"]
+    response = api.post("/api/v1/orders", {"items": []}, format="json")
+    assert "/api/v1/orders/" in assert_problem(response, 404)["detail"]
+
+
+def test_a_read_of_a_path_missing_its_slash_still_redirects(api):
+    response = api.get("/api/v1/catalog/products")
+    assert (response.status_code, response["Location"]) == (301, "/api/v1/catalog/products/")
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_limit_is_413_naming_the_limit_logged_as_a_client_error(
+    api, settings, caplog
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = {"name": "x" * 2000, "items": []}
+    with caplog.at_level(logging.INFO):
+        problem = assert_problem(api.post("/t/echo/", body, format="json"), 413)
+    assert problem["type"] == "urn:seams:problem:payload-too-large"
+    assert "1000 bytes" in problem["detail"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    [logged] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert logged.name == "seams.http" and "1000 bytes" in logged.getMessage()

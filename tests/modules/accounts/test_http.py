@@ -209,3 +209,50 @@ def test_login_is_throttled_with_retry_after(anon, alice, settings):
     # register has its own bucket
     good = {"email": "c@example.com", "password": GOOD_PASSWORD}
     assert anon.post(REGISTER, good, format="json").status_code == 201
+
+
+def _log_in(client, email, password=GOOD_PASSWORD):
+    response = client.post(TOKEN, {"email": email, "password": password}, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_a_demoted_member_of_staff_loses_staff_access_from_the_next_refresh(anon):
+    boss = User.objects.create_user("boss@example.com", GOOD_PASSWORD, is_staff=True)
+    tokens = _log_in(anon, "boss@example.com")
+    before = anonymous_client()
+    before.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert before.get("/api/v1/analytics/sales/").status_code == 200
+
+    boss.is_staff = False
+    boss.save()
+    for _ in range(3):
+        tokens = anon.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").json()
+    after = anonymous_client()
+    after.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert_problem(after.get("/api/v1/analytics/sales/"), 403)
+    assert AccessToken(tokens["access"])["is_staff"] is False
+
+
+def test_a_deactivated_or_deleted_user_cannot_refresh(anon, alice):
+    tokens = _log_in(anon, "alice@example.com")
+    alice.is_active = False
+    alice.save()
+    body = assert_problem(anon.post(REFRESH, {"refresh": tokens["refresh"]}, format="json"), 401)
+    assert body["detail"] == "No active account found for the given token."
+
+    User.objects.create_user("gone@example.com", GOOD_PASSWORD)
+    tokens = _log_in(anon, "gone@example.com")
+    User.objects.filter(email="gone@example.com").delete()
+    assert_problem(anon.post(REFRESH, {"refresh": tokens["refresh"]}, format="json"), 401)
+
+
+def test_a_password_with_surrounding_spaces_logs_in_as_registered(anon):
+    password = " pass word "
+    response = anon.post(REGISTER, {"email": "sp@example.com", "password": password}, format="json")
+    assert response.status_code == 201, response.content
+    tokens = _log_in(anon, "sp@example.com", password)
+    assert AccessToken(tokens["access"])["user_id"] == str(response.json()["id"])
+    # the spaces are part of the password, not noise around it
+    wrong = {"email": "sp@example.com", "password": password.strip()}
+    assert_problem(anon.post(TOKEN, wrong, format="json"), 401)

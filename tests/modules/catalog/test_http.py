@@ -77,8 +77,8 @@ def test_staff_creates_product(staff):
     assert Product.objects.get(sku="TEE-1").price == Decimal("19.90")
 
 
-def test_create_accepts_json_number_price(staff):
-    response = staff.post(URL, {"sku": "N-1", "name": "N", "price": 5}, format="json")
+def test_create_takes_a_price_without_places(staff):
+    response = staff.post(URL, {"sku": "N-1", "name": "N", "price": "5"}, format="json")
     assert response.status_code == 201
     assert response.json()["price"] == "5.00"
 
@@ -115,6 +115,14 @@ def test_duplicate_sku_is_400(staff, mug):
         ({"sku": "A", "name": "A", "price": "cheap"}, "price"),
         ({"sku": "A", "name": "A", "price": [1]}, "price"),
         ({"sku": "A", "name": "A", "price": True}, "price"),
+        ({"sku": "A", "name": "A", "price": 5}, "price"),
+        ({"sku": "A", "name": "A", "price": 5.5}, "price"),
+        ({"sku": "A", "name": "A", "price": "1e2"}, "price"),
+        ({"sku": "A", "name": "A", "price": " 5 "}, "price"),
+        ({"sku": "A", "name": "A", "price": "5."}, "price"),
+        ({"sku": "A", "name": "A", "price": ".5"}, "price"),
+        ({"sku": "A", "name": "A", "price": "\uff15"}, "price"),
+        ({"sku": "A", "name": "A", "price": "\u0665"}, "price"),
         ({"sku": "A b", "name": "A", "price": "1.00"}, "sku"),
         ({"sku": "x" * 65, "name": "A", "price": "1.00"}, "sku"),
         ({"sku": "A\x00", "name": "A", "price": "1.00"}, "sku"),

@@ -27,7 +27,7 @@ def test_top_up_returns_the_wallet(customer):
     response = customer.post(TOP_UP, {"amount": "25.50"}, format="json")
     assert response.status_code == 200
     assert response.json() == {"balance": "25.50", "currency": "EUR"}
-    response = customer.post(TOP_UP, {"amount": 4.5}, format="json")
+    response = customer.post(TOP_UP, {"amount": "4.5"}, format="json")
     assert response.json()["balance"] == "30.00"
     assert customer.get(WALLET).json()["balance"] == "30.00"
 
@@ -49,6 +49,20 @@ def test_top_up_returns_the_wallet(customer):
         {"amount": [1]},
         {"amount": {"value": 1}},
         {"amount": "9" * 100},
+        # what the documented pattern rules out, though Decimal() would read it
+        {"amount": "1e2"},
+        {"amount": "1E+6"},
+        {"amount": " 5 "},
+        {"amount": "5."},
+        {"amount": ".5"},
+        {"amount": "+5"},
+        {"amount": "5\n"},
+        {"amount": "\uff15\uff10"},  # full-width 50
+        {"amount": "\u0665\u0660"},  # Arabic-Indic 50
+        {"amount": "1_0"},
+        # JSON numbers: money is a string
+        {"amount": 4.5},
+        {"amount": 100},
         {},
         {"amount": "5.00", "currency": "USD"},
         [],
@@ -59,6 +73,11 @@ def test_top_up_rejects_bad_input_with_a_problem(customer, body):
     response = customer.post(TOP_UP, body, format="json")
     assert_problem(response, 400)
     assert customer.get(WALLET).json()["balance"] == "0.00"
+
+
+def test_top_up_of_1e2_credits_nothing(customer):
+    assert_problem(customer.post(TOP_UP, {"amount": "1e2"}, format="json"), 400)
+    assert customer.get(TRANSACTIONS).json()["count"] == 0
 
 
 def test_top_up_rejects_malformed_json(customer):

@@ -1,4 +1,4 @@
-"""Property-based tests (hypothesis): amounts of money from clients and wallet arithmetic."""
+"""Property-based tests (hypothesis): wallet arithmetic (client amounts: tests/kernel/http)."""
 
 import itertools
 from decimal import Decimal
@@ -6,31 +6,8 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rest_framework.exceptions import ValidationError
 
 from modules.payments import api, services
-from modules.payments.http.serializers import MoneyField
-from modules.payments.services import CENT
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
-    ),
-    max_leaves=8,
-)
-
-
-@given(json_values | st.decimals(allow_nan=True))
-def test_money_input_is_either_a_valid_amount_or_a_validation_error(value):
-    field = MoneyField()
-    try:
-        amount = field.to_internal_value(value)
-    except ValidationError:
-        return
-    assert Decimal("0.01") <= amount <= Decimal("1000.00")
-    assert amount == amount.quantize(CENT)
-
 
 _ids = itertools.count(1)
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1000.00"), places=2)
