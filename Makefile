@@ -40,8 +40,9 @@ test: lint
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-split
 
+# Tests marked monolith_pass set up their own topology or live services: they run once, above.
 test-split: venv
-	SEAMS_TOPOLOGY=isolated $(BIN)/pytest
+	SEAMS_TOPOLOGY=isolated $(BIN)/pytest -m "not bench and not slow and not monolith_pass"
 
 test-slow: venv
 	$(BIN)/pytest -m slow

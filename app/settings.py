@@ -174,9 +174,15 @@ DATABASE_ROUTERS = ["app.kernel.topology.router.ModuleRouter"]
 # JSON round trip as a remote one, so what passes locally passes remotely (costs ~µs/call).
 SEAMS_API_STRICT = env.bool("SEAMS_API_STRICT", default=not PRODUCTION)
 # Keys signing calls between services: the first signs, all verify (rotation: two at once).
-# Unset: one key derived from SECRET_KEY, which production with several services refuses.
+# Unset: one key derived from SECRET_KEY, which production with several service processes
+# refuses (a topology run in one process, such as the split test mode, signs to itself).
 SEAMS_INTERNAL_KEYS = env.list("SEAMS_INTERNAL_KEYS", default=[])
-if PRODUCTION and len(_topology.services) > 1 and not SEAMS_INTERNAL_KEYS:
+if (
+    PRODUCTION
+    and len(_topology.services) > 1
+    and not _topology.in_process
+    and not SEAMS_INTERNAL_KEYS
+):
     raise environ.ImproperlyConfigured(
         f"topology {_topology.name!r} has {len(_topology.services)} services: set "
         "SEAMS_INTERNAL_KEYS (comma-separated shared keys, the same in every service)"

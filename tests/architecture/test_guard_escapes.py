@@ -15,6 +15,7 @@ from app.kernel.boundaries.guard import DataOwnershipViolation
 from app.kernel.events.models import InboxEntry, OutboxMessage
 from app.kernel.idempotency.models import IdempotencyRecord
 from app.kernel.ownership import ModuleImpersonation, ModuleThread, acting_as, current_module
+from app.kernel.topology import database_of
 from modules.inventory.models import StockItem
 from tests.e2e.shop import fund, product, run_events
 from tests.kernel.http.auth import client_for
@@ -164,6 +165,8 @@ def test_the_kernel_keeps_its_tables_while_modules_act():
     response = customer.post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert response.status_code == 202, response.content
     run_events()
-    assert IdempotencyRecord.objects.filter(key="k-1").exists()
-    assert OutboxMessage.objects.exists() and InboxEntry.objects.exists()
+    orders = database_of("orders")  # orders' own kernel rows, wherever its database is
+    assert IdempotencyRecord.objects.using(orders).filter(key="k-1").exists()
+    assert OutboxMessage.objects.using(orders).exists()
+    assert InboxEntry.objects.using(orders).exists()
     assert customer.get(f"/api/v1/orders/{response.json()['id']}/").json()["status"] == "confirmed"

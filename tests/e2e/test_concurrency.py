@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from app.kernel.events.models import OutboxMessage
+from app.kernel.events.store import outbox_dbs
 from app.kernel.events.testing import dead
 from modules.inventory.models import Reservation, StockItem
 from modules.orders.models import CheckoutSaga, Order
@@ -113,7 +114,9 @@ def assert_orders_match_money_and_stock() -> None:
     assert not CheckoutSaga.objects.filter(state__in=CheckoutSaga.ACTIVE_STATES).exists()
     assert not dead(), "no delivery may end dead"
     # every path locks order -> stock rows (in SKU order) -> wallet: no deadlock, so no retry
-    retried = OutboxMessage.objects.filter(attempts__gt=0).count()
+    retried = sum(
+        OutboxMessage.objects.using(alias).filter(attempts__gt=0).count() for alias in outbox_dbs()
+    )
     assert retried == 0, f"{retried} deliveries failed at least once (deadlock?)"
 
 

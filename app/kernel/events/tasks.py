@@ -33,9 +33,11 @@ def relay_sweep() -> int:
     """Safety net next to the relay process: relay what is due (and stale)."""
     if conf.get("SEAMS_EVENT_TRANSPORT") == "embedded":
         return len(embedded.run_pending(limit=500))
-    return Relay().sweep()
+    return sum(Relay(using=alias).sweep() for alias in store.outbox_dbs())
 
 
 @shared_task(name=PRUNE_TASK, ignore_result=True)
 def prune() -> list[int]:
-    return list(store.prune())
+    """Prune every outbox this process delivers; returns (outbox rows, inbox entries)."""
+    pruned = [store.prune(using=alias) for alias in store.outbox_dbs()]
+    return [sum(p[0] for p in pruned), sum(p[1] for p in pruned)]

@@ -9,21 +9,30 @@ from __future__ import annotations
 
 import pytest
 
+from app.kernel.events import store
 from app.kernel.events.embedded import drain
 from app.kernel.events.models import OutboxMessage, OutboxStatus
 
 
 def pending() -> list[OutboxMessage]:
-    """Outbox rows not yet handled (pending or in flight), oldest first."""
-    return list(
-        OutboxMessage.objects.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.SENT]).order_by(
-            "id"
-        )
-    )
+    """Outbox rows not yet handled (pending or in flight), oldest first, from every outbox
+    this process delivers (each module's own, in a topology that gives it a database)."""
+    return _rows(status__in=[OutboxStatus.PENDING, OutboxStatus.SENT])
 
 
 def dead() -> list[OutboxMessage]:
-    return list(OutboxMessage.objects.filter(status=OutboxStatus.DEAD).order_by("id"))
+    return _rows(status=OutboxStatus.DEAD)
+
+
+def _rows(**where: object) -> list[OutboxMessage]:
+    return sorted(
+        (
+            row
+            for alias in store.outbox_dbs()
+            for row in OutboxMessage.objects.using(alias).filter(**where)
+        ),
+        key=lambda row: (row.created_at, row.id),
+    )
 
 
 @pytest.fixture

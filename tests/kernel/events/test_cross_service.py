@@ -26,7 +26,8 @@ from tests.app.conftest import ROOT
 from tests.kernel.remote import live
 from tests.kernel.remote.live import LiveService, main_database_url
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+# monolith_pass: it sets up its own topology (split, live processes); once is enough
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db, pytest.mark.monolith_pass]
 
 POISONED = 424242  # the order id the consumer's database is made to refuse
 

@@ -41,7 +41,7 @@ def test_failed_lists_dead_deliveries_and_replay_requeues_them(one_dead):
     assert f"#{dead.id}" in listing and "evtest.probe_recorded" in listing
     assert "is missing" in listing
     one_dead.touch()
-    assert "re-queued 1" in run("replay", str(dead.id))
+    assert "re-queued 1" in run("--database", "default", "replay", str(dead.id))
     assert "ran 1" in run("drain")
     assert "no dead deliveries" in run("failed")
 

@@ -176,6 +176,9 @@ def test_longest_key_and_punctuation_are_fine(alice):
     assert post(alice, {"sku": "A"}, key="~" + "k" * 253 + " ").status_code == 202
 
 
+# monolith_pass: the test view writes catalog's table from outside any module, so the key's
+# transaction (on the acting module's database) covers it only when both share a database
+@pytest.mark.monolith_pass
 @pytest.mark.django_db
 def test_4xx_releases_the_key_and_rolls_back(alice):
     assert_problem(post(alice, {"sku": "A", "fail": "validation"}, key="k"), 400)
@@ -191,6 +194,9 @@ def test_invalid_body_releases_the_key(alice):
     assert not IdempotencyRecord.objects.exists()
 
 
+# monolith_pass: the test view writes catalog's table from outside any module, so the key's
+# transaction (on the acting module's database) covers it only when both share a database
+@pytest.mark.monolith_pass
 @pytest.mark.django_db
 def test_crash_releases_the_key_and_rolls_back(alice):
     assert_problem(post(alice, {"sku": "A", "fail": "crash"}, key="k"), 500)

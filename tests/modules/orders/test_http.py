@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from app.kernel.events.models import OutboxMessage
+from app.kernel.topology import database_of
 from modules.orders.models import Order
 from tests.e2e.shop import balance, fund, product, run_events, stock
 from tests.kernel.http.auth import anonymous_client, assert_problem, client_for
@@ -304,5 +305,5 @@ def test_the_order_placed_event_carries_the_callers_trace(shop, customer):
         HTTP_TRACEPARENT=f"00-{trace_id}-00f067aa0ba902b7-01",
     )
     assert response.status_code == 202
-    row = OutboxMessage.objects.get(event_name="orders.OrderPlaced")
+    row = OutboxMessage.objects.using(database_of("orders")).get(event_name="orders.OrderPlaced")
     assert row.traceparent.split("-")[1] == trace_id

@@ -14,6 +14,7 @@ from django.utils import timezone
 from app.kernel.events.consumer import Outcome
 from app.kernel.events.embedded import run_pending
 from app.kernel.events.models import OutboxMessage
+from app.kernel.topology import database_of
 from modules.inventory import api as inventory_api
 from modules.inventory.models import Reservation, StockItem
 from modules.orders import handlers, services
@@ -260,7 +261,9 @@ def test_a_transient_capture_failure_fails_the_delivery_and_its_retry_confirms(s
     run_events()  # the outbox's retry
     assert reload(order).status == "confirmed"
     assert charges(order) == {"capture": 1, "refund": 0}
-    (delivery,) = OutboxMessage.objects.filter(handler="orders.saga_start")
+    (delivery,) = OutboxMessage.objects.using(database_of("orders")).filter(
+        handler="orders.saga_start"
+    )
     assert (delivery.status, delivery.attempts) == ("done", 1)
 
 

@@ -18,6 +18,11 @@ class Command(BaseCommand):
     help = "Operate the event seam: relay, drain, failed, replay, queues, prune, contracts."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--database",
+            help="the database whose outbox to work on (default: every one this process "
+            "delivers: its own, or each of the topology's when it plays every service)",
+        )
         sub = parser.add_subparsers(dest="action", required=True)
         relay = sub.add_parser("relay", help="relay outbox rows to Celery queues (a process)")
         relay.add_argument("--once", action="store_true", help="relay what is due, then exit")
@@ -35,55 +40,70 @@ class Command(BaseCommand):
         contract = sub.add_parser("contracts", help="check (default) or write event schemas")
         contract.add_argument("--write", action="store_true")
 
-    def handle(self, *args, action: str, **options) -> None:
-        getattr(self, f"_{action}")(**options)
+    def handle(self, *args, action: str, database: str | None, **options) -> None:
+        aliases = [database] if database else store.outbox_dbs()
+        getattr(self, f"_{action}")(aliases=aliases, **options)
 
     # -- processes ---------------------------------------------------------------------
-    def _relay(self, *, once: bool, batch: int | None, **_) -> None:
-        relay = Relay(batch=batch)
+    def _relay(self, *, aliases: list[str], once: bool, batch: int | None, **_) -> None:
+        relays = [Relay(batch=batch, using=alias) for alias in aliases]
         if once:
-            self.stdout.write(f"relayed {relay.sweep()} rows")
+            self.stdout.write(f"relayed {sum(relay.sweep() for relay in relays)} rows")
             return
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        relay.run(stop)
+        # one relay per database, each in its own thread (and so its own connections)
+        threads = [threading.Thread(target=relay.run, args=(stop,)) for relay in relays[1:]]
+        for thread in threads:
+            thread.start()
+        relays[0].run(stop)
+        for thread in threads:
+            thread.join()
 
-    def _drain(self, **_) -> None:
+    def _drain(self, **_) -> None:  # every database this process delivers
         self.stdout.write(f"ran {embedded.drain(honour_backoff=True)} deliveries")
 
     # -- dead letters ------------------------------------------------------------------
-    def _failed(self, *, limit: int, verbose: bool, **_) -> None:
-        rows = OutboxMessage.objects.filter(status=OutboxStatus.DEAD).order_by("-id")[:limit]
-        if not rows:
+    def _failed(self, *, aliases: list[str], limit: int, verbose: bool, **_) -> None:
+        found = False
+        for alias in aliases:
+            dead = OutboxMessage.objects.using(alias).filter(status=OutboxStatus.DEAD)
+            where = f"  [{alias}]" if len(aliases) > 1 else ""
+            for row in dead.order_by("-id")[:limit]:
+                found = True
+                self.stdout.write(
+                    f"#{row.id}{where}  {row.event_name} v{row.event_version}  key={row.key}  "
+                    f"→ {row.handler}  attempts={row.attempts}  {row.last_error}"
+                )
+                if verbose:
+                    attempts = DeliveryAttempt.objects.using(alias).filter(message_id=row.id)
+                    if last := attempts.order_by("-attempt").first():
+                        self.stdout.write(last.error)
+        if not found:
             self.stdout.write("no dead deliveries")
             return
-        for row in rows:
-            self.stdout.write(
-                f"#{row.id}  {row.event_name} v{row.event_version}  key={row.key}  → "
-                f"{row.handler}  attempts={row.attempts}  {row.last_error}"
-            )
-            if verbose:
-                last = DeliveryAttempt.objects.filter(message=row).order_by("-attempt").first()
-                if last:
-                    self.stdout.write(last.error)
         self.stdout.write(
             "replay with `manage.py events replay <id> ...` or `manage.py events replay --all`"
         )
 
-    def _replay(self, *, ids: list[int], all: bool, **_) -> None:
+    def _replay(self, *, aliases: list[str], ids: list[int], all: bool, **_) -> None:
         if not ids and not all:
             raise CommandError("give outbox ids, or --all")
         if ids and all:
             raise CommandError("give outbox ids or --all, not both")
-        count = store.replay(None if all else ids)
+        if ids and len(aliases) > 1:
+            raise CommandError("outbox ids are per database: say which with --database")
+        count = sum(store.replay(None if all else ids, using=alias) for alias in aliases)
         self.stdout.write(f"re-queued {count} dead deliveries")
 
     # -- inspection and housekeeping -------------------------------------------------------
-    def _queues(self, **_) -> None:
+    def _queues(self, *, aliases: list[str], **_) -> None:
         counts: dict[tuple[str, str], int] = {}
-        for module, status in OutboxMessage.objects.values_list("module", "status"):
-            counts[(module, status)] = counts.get((module, status), 0) + 1
+        for alias in aliases:
+            rows = OutboxMessage.objects.using(alias).values_list("module", "status")
+            for module, status in rows:
+                counts[(module, status)] = counts.get((module, status), 0) + 1
         by_module: dict[str, list] = {}
         for bound in bus.all_subscriptions():
             by_module.setdefault(bound.module, []).append(bound)
@@ -101,9 +121,10 @@ class Command(BaseCommand):
                 if summary:
                     self.stdout.write(f"  outbox: {summary}")
 
-    def _prune(self, *, days: float | None, **_) -> None:
+    def _prune(self, *, aliases: list[str], days: float | None, **_) -> None:
         cutoff = None if days is None else timezone.now() - timezone.timedelta(days=days)
-        outbox, inbox = store.prune(older_than=cutoff)
+        pruned = [store.prune(older_than=cutoff, using=alias) for alias in aliases]
+        outbox, inbox = sum(p[0] for p in pruned), sum(p[1] for p in pruned)
         self.stdout.write(f"pruned {outbox} outbox rows and {inbox} inbox entries")
 
     def _contracts(self, *, write: bool, **_) -> None:
