@@ -1,14 +1,20 @@
 """Request and response shapes of the accounts HTTP API."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
-from app.kernel.http.parsing import StrictCharField, StrictSerializer
+from app.kernel.http.parsing import StrictCharField, StrictFieldsMixin, StrictSerializer
 from modules.accounts.rules import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, normalize_email
 
 
+@extend_schema_field({"type": "string", "format": "email", "maxLength": MAX_EMAIL_LENGTH})
+class EmailInField(StrictCharField):
+    """An email address; the accounts rules trim, lower-case and validate it."""
+
+
 class RegisterSerializer(StrictSerializer):
-    email = StrictCharField(max_length=MAX_EMAIL_LENGTH)
+    email = EmailInField(max_length=MAX_EMAIL_LENGTH)
     password = StrictCharField(
         max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False, write_only=True
     )
@@ -23,9 +29,10 @@ class MeSerializer(CustomerSerializer):
     is_staff = serializers.BooleanField()
 
 
-class TokenPairSerializer(TokenObtainPairSerializer):
+class TokenPairSerializer(StrictFieldsMixin, TokenObtainPairSerializer):
     """``{email, password}`` → ``{access, refresh}``; tokens carry an ``is_staff`` claim so
-    permission checks need no user-table read (JWTStatelessUserAuthentication)."""
+    permission checks need no user-table read (JWTStatelessUserAuthentication). Unknown
+    fields are a 400, as on every write body."""
 
     @classmethod
     def get_token(cls, user):
@@ -47,8 +54,14 @@ class TokenPairResponseSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class RefreshRequestSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
+class RefreshSerializer(StrictFieldsMixin, TokenRefreshSerializer):
+    """simplejwt's refresh (rotation, blacklist), refusing unknown fields."""
+
+
+class RefreshRequestSerializer(StrictSerializer):
+    """The documented request of :class:`RefreshSerializer`."""
+
+    refresh = StrictCharField()
 
 
 class RefreshResponseSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ from modules.accounts.http.serializers import (
     MeSerializer,
     RefreshRequestSerializer,
     RefreshResponseSerializer,
+    RefreshSerializer,
     RegisterSerializer,
     TokenPairResponseSerializer,
     TokenPairSerializer,
@@ -59,6 +60,7 @@ class TokenView(TokenObtainPairView):
 
 @extend_schema(tags=["accounts"])
 class TokenRefreshViewV1(TokenRefreshView):
+    serializer_class = RefreshSerializer
     throttle_classes = (AuthRateThrottle,)
 
     @extend_schema(

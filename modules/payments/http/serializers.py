@@ -18,6 +18,8 @@ from modules.payments.services import CENT, max_top_up
 class MoneyField(serializers.Field):
     """A positive amount with at most two places, as a JSON string ("12.50") or number."""
 
+    min_value = CENT  # the bounds app.kernel.http.schema.AutoSchema writes into the pattern
+    max_value = staticmethod(max_top_up)
     default_error_messages = {
         "invalid": 'Enter an amount of money such as "12.50".',
         "places": "Use at most two decimal places.",
