@@ -16,7 +16,9 @@ from decimal import Decimal
 import pytest
 import schemathesis
 from django.contrib.auth import get_user_model
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.config import SchemathesisConfig
@@ -41,7 +43,18 @@ CONFIG = {
 
 
 @pytest.fixture
-def callers(db, settings) -> dict[str, dict[str, str]]:
+def test_connection_kept():
+    """The WSGI handler closes the database connection around each request; in a test that
+    connection holds the test's transaction, so keep it open as Django's test client does."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def callers(db, settings, test_connection_kept) -> dict[str, dict[str, str]]:
     """Request headers of each caller; a product in stock, so orders can be placed."""
     rates = {"anon": "1000000/min", "user": "1000000/min", "auth": "1000000/min"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
