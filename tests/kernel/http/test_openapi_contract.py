@@ -124,6 +124,7 @@ PROBES = [
     *[("top-up", "amount", value) for value in MONEY_PROBES],
     *[("product-create", "price", value) for value in MONEY_PROBES],
     *[("product-update", "price", value) for value in MONEY_PROBES],
+    *[("stock-adjust", "delta", value) for value in (0, -1, 1_000_000, 1_000_001, "1", True)],
     ("register", "email", "not-an-email"),
     ("register", "email", "x" * 250 + "@example.com"),
     ("order", "items", []),
