@@ -66,7 +66,8 @@ test: lint
 # FUZZ_EXAMPLES generated cases per operation and caller (`make test` runs a smaller budget).
 FUZZ_EXAMPLES ?= 400
 fuzz: venv
-	SEAMS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:cacheprovider tests/kernel/http/test_schemathesis.py -q
+	SEAMS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:cacheprovider -q --hypothesis-show-statistics \
+	    tests/kernel/http/test_schemathesis.py
 
 test-slow: venv
 	$(BIN)/pytest -m slow

@@ -70,7 +70,7 @@ def _routes(resolver: URLResolver, prefix: str = ""):
 
 def _methods(callback) -> list[str]:
     view = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
-    if view is None:  # a function view
+    if view is None:  # a function view (health, metrics): its decorators say, or GET
         allowed = getattr(callback, "allowed_methods", None) or ["get"]
         return [m.upper() for m in allowed if m.lower() not in {"head", "options"}]
     return [
