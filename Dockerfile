@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image, every role: `docker run IMAGE web|worker|relay|beat|migrate|all-in-one|manage ...`
-# (see docker/entrypoint.sh). Dependencies come only from requirements.lock, hash-checked.
+# (see docker/entrypoint.sh). Dependencies come only from requirements.lock, hash-checked: the
+# runtime lock, without the test and lint tools of requirements-dev.lock (ADR 0010).
 
 # --- build: a virtual environment with the locked dependencies -----------------------------
 FROM python:3.11-slim AS build
@@ -28,6 +29,7 @@ COPY . /app
 RUN SECRET_KEY=collectstatic-only DATABASE_URL=sqlite:////tmp/build.sqlite3 \
         ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
     && mkdir -p /app/var && chown seams:seams /app/var
+# A host folder bind-mounted at /app/var must be writable by uid 10001 (user seams).
 VOLUME ["/app/var"]
 USER seams
 EXPOSE 8000

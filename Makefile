@@ -6,16 +6,31 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: venv run test test-split lint test-slow chaos bench up up-env clean
+.PHONY: venv lock run test test-split lint bandit audit fuzz test-slow chaos bench up up-env clean
 
-$(BIN)/.installed: requirements.lock
+# Two hash-checked locks: requirements.lock (runtime: all the image installs) and
+# requirements-dev.lock (test and lint tools, pinned to the runtime lock's versions).
+LOCKS := requirements.lock requirements-dev.lock
+
+$(BIN)/.installed: $(LOCKS)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	    { echo "make: Seams needs Python 3.11+; $(PYTHON) is $$($(PYTHON) --version 2>&1). Set PYTHON=python3.11 or newer." >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes $(addprefix -r ,$(LOCKS))
 	touch $@
 
 venv: $(BIN)/.installed
+
+# Re-lock both after editing pyproject.toml (ADR 0010): the runtime lock first, then the dev
+# lock constrained to it, so a package in both has one version. uv keeps existing pins unless
+# asked: `make lock UPGRADE=--upgrade` moves everything to the newest allowed versions.
+UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --generate-hashes --no-header \
+	--python-version 3.11 $(UPGRADE) pyproject.toml
+lock: venv
+	$(UV_COMPILE) -o requirements.lock
+	$(UV_COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes $(addprefix -r ,$(LOCKS))
+	touch $(BIN)/.installed
 
 # The shop on embedded defaults: SQLite, no Redis, events delivered in process.
 run: venv
@@ -33,6 +48,17 @@ lint: venv
 	$(BIN)/lint-imports --no-cache importlinter.ini
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check --fail-level WARNING
+	$(MAKE) --no-print-directory bandit
+
+# Security lint of our code; fails on any high-severity finding (tests excluded: asserts and
+# fixtures' throwaway passwords are what tests are made of).
+bandit: venv
+	$(BIN)/bandit --quiet --recursive --severity-level high --exclude ./.venv,./tests,./bench .
+
+# Known vulnerabilities in every locked package (asks PyPI's vulnerability API, so not part of
+# `test`). --strict: a package the service cannot answer for fails the audit, not skips it.
+audit: venv
+	$(BIN)/pip-audit --progress-spinner off --strict --require-hashes --disable-pip $(addprefix -r ,$(LOCKS))
 
 # The suite twice: as the monolith, then split (every module its own service and database,
 # every call between modules through its remote binding, in one process; docs/topology.md).
@@ -43,6 +69,13 @@ test: lint
 # Tests marked monolith_pass set up their own topology or live services: they run once, above.
 test-split: venv
 	SEAMS_TOPOLOGY=isolated $(BIN)/pytest -m "not bench and not slow and not monolith_pass"
+
+# The long Schemathesis run: every operation, as anonymous, customer and staff, with
+# FUZZ_EXAMPLES generated cases per operation and caller (`make test` runs a smaller budget).
+FUZZ_EXAMPLES ?= 400
+fuzz: venv
+	SEAMS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:cacheprovider -q --hypothesis-show-statistics \
+	    tests/kernel/http/test_schemathesis.py
 
 test-slow: venv
 	$(BIN)/pytest -m slow

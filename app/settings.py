@@ -338,7 +338,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "app.kernel.http.pagination.Pagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=20),
     "EXCEPTION_HANDLER": "app.kernel.http.problems.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "app.kernel.http.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "app.kernel.http.throttles.AnonymousRateThrottle",
         "app.kernel.http.throttles.CustomerRateThrottle",

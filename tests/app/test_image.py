@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from pathlib import Path
 
 import pytest
 import yaml
@@ -149,7 +150,12 @@ def test_dockerfile_installs_only_from_the_hashed_lock_file():
     assert installs, "the image installs dependencies"
     for command in installs:
         assert "--require-hashes" in command
-        assert re.search(r"-r \S*requirements\.lock\b", command), command
+        assert [Path(lock).name for lock in re.findall(r"-r (\S+)", command)] == [
+            "requirements.lock"
+        ], command
+    assert not any("requirements-dev.lock" in rest for _, rest in instructions), (
+        "the image installs the runtime lock only: test and lint tools stay out of it"
+    )
     assert any(
         keyword == "COPY" and rest.split()[0] == "requirements.lock"
         for keyword, rest in instructions
@@ -220,11 +226,12 @@ def test_make_test_runs_every_ci_check_after_the_locked_install():
     assert result.returncode == 0, result.stderr
     steps = result.stdout
     expected = [
-        "--require-hashes -r requirements.lock",
+        "--require-hashes -r requirements.lock -r requirements-dev.lock",
         "ruff check .",
         "lint-imports",
         "manage.py makemigrations --check",
         "manage.py check --fail-level WARNING",
+        "bandit --quiet --recursive --severity-level high",
         "pytest",
     ]
     positions = [steps.find(step) for step in expected]

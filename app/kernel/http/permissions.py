@@ -18,5 +18,7 @@ class IsStaff(BasePermission):
 class IsStaffOrReadOnly(BasePermission):
     """Anyone may read (GET/HEAD/OPTIONS); writes are for staff."""
 
+    anonymous_methods = SAFE_METHODS  # read by app.kernel.http.schema.AutoSchema
+
     def has_permission(self, request, view) -> bool:
         return request.method in SAFE_METHODS or is_staff(request)

@@ -1,4 +1,4 @@
-"""OpenAPI helpers: document problem-details responses on every endpoint.
+"""OpenAPI helpers: the schema says what the server does, problems included.
 
 Usage in a view::
 
@@ -11,17 +11,85 @@ Each status maps to ``application/problem+json`` with the :class:`ProblemSeriali
 The postprocessing hook :func:`add_problem_responses` (``SPECTACULAR_SETTINGS``) adds the
 problems every endpoint can produce (401, 404, 400/413/415, 429) to every operation, so a view
 only declares its own (403, 409, 422...).
+
+:class:`AutoSchema` (``DEFAULT_SCHEMA_CLASS``) adds what drf-spectacular cannot read off our
+classes: an anonymous alternative (``security: [..., {}]``) where every permission of the view
+lets anonymous callers use the method (``AllowAny``, or a kernel permission whose
+``anonymous_methods`` holds it), and ``additionalProperties: false`` on the request body of a
+``StrictSerializer``, ``minItems``/``maxItems`` on a nested list serializer's bounds, and on
+a request money field (``format: decimal`` with ``min_value`` 0.01 and a ``max_value``, which
+may be a callable reading a setting) the exact :func:`positive_money_pattern`.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 
+from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 
+from app.kernel.http.parsing import StrictFieldsMixin
 from app.kernel.http.problems import PROBLEM_CONTENT_TYPE
+
+CENT = Decimal("0.01")
+
+
+def _money_bounds(field: Any) -> dict:
+    minimum, maximum = getattr(field, "min_value", None), getattr(field, "max_value", None)
+    maximum = maximum() if callable(maximum) else maximum
+    if minimum is None or Decimal(minimum) != CENT or maximum is None:
+        return {}
+    return {"pattern": positive_money_pattern(Decimal(maximum))}
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's AutoSchema, plus anonymous access and strict request bodies."""
+
+    def get_auth(self) -> list[dict]:
+        auths = super().get_auth()
+        if {} not in auths and all(
+            isinstance(permission, AllowAny)
+            or self.method in getattr(permission, "anonymous_methods", ())
+            for permission in self.view.get_permissions()
+        ):
+            auths.append({})
+        return auths
+
+    # The two methods below are drf-spectacular's mapping steps, not public API:
+    # tests/kernel/http/test_openapi_contract.py fails if they stop being called.
+
+    def _map_serializer_field(self, field: Any, direction: str, **kwargs: Any) -> dict:
+        schema = super()._map_serializer_field(field, direction, **kwargs)
+        if direction == "request" and schema.get("format") == "decimal":
+            schema.update(_money_bounds(field))
+        if isinstance(field, serializers.ListSerializer) and schema.get("type") == "array":
+            if field.min_length is not None or not field.allow_empty:
+                schema["minItems"] = field.min_length or 1
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+        return schema
+
+    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict:
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictFieldsMixin):
+            schema["additionalProperties"] = False
+        return schema
+
+
+def positive_money_pattern(maximum: Decimal) -> str:
+    """A pattern for the plain decimal strings from 0.01 to ``maximum`` with at most two
+    places (``"12.50"``, ``"0.5"``, ``"7"``; leading zeros allowed, as ``[0-9]+`` does). Exact
+    when ``maximum`` is a power of ten (1000.00, 1000000.00); otherwise it bounds the number
+    of digits only (the field's help text states the maximum)."""
+    whole = int(maximum)
+    digits, top = len(str(whole)), ""
+    if maximum == whole > 1 and str(whole).rstrip("0") == "1":
+        digits, top = digits - 1, f"|{whole}(\\.00?)?"
+    return f"^0*([1-9][0-9]{{0,{digits - 1}}}(\\.[0-9]{{1,2}})?{top}|0\\.(0[1-9]|[1-9][0-9]?))$"
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -87,8 +155,9 @@ _PROBLEM_SCHEMA = {
 
 def add_problem_responses(result: dict, generator: Any, request: Any, public: bool) -> dict:
     """drf-spectacular postprocessing hook: every ``/api/`` operation documents the problems
-    the edge can always produce (429; 401 when a token is required; 400/413/415 with a body; 404
-    with a path parameter), so views only declare their own (403, 409, 422...)."""
+    the edge can always produce (429; 401 wherever a token is read, since a bad one is
+    refused even where none is needed; 400/413/415 with a body; 404 with a path parameter or a
+    ``page``; 400 with a ``page_size``), so views only declare their own (403, 409, 422...)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("Problem", _PROBLEM_SCHEMA)
     ref = {"$ref": "#/components/schemas/Problem"}
@@ -101,10 +170,12 @@ def add_problem_responses(result: dict, generator: Any, request: Any, public: bo
             wanted = {429}
             if "requestBody" in operation:
                 wanted |= {400, 413, 415}
-            if "{" in route:
+            parameters = {parameter["name"] for parameter in operation.get("parameters", [])}
+            if "{" in route or "page" in parameters:  # no such object; a page past the end
                 wanted.add(404)
-            security = operation.get("security") or []
-            if security and all(security):  # no anonymous ({}) alternative
+            if "page_size" in parameters:  # not an integer
+                wanted.add(400)
+            if any(operation.get("security") or []):  # a token is read when one is sent
                 wanted.add(401)
             responses = operation["responses"]
             for status in wanted:

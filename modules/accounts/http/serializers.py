@@ -1,5 +1,6 @@
 """Request and response shapes of the accounts HTTP API."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_simplejwt.serializers import (
     PasswordField,
@@ -7,13 +8,18 @@ from rest_framework_simplejwt.serializers import (
     TokenRefreshSerializer,
 )
 
-from app.kernel.http.parsing import StrictCharField, StrictSerializer
+from app.kernel.http.parsing import StrictCharField, StrictFieldsMixin, StrictSerializer
 from modules.accounts.rules import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, normalize_email
 from modules.accounts.tokens import UserCheckedRefreshToken, add_user_claims
 
 
+@extend_schema_field({"type": "string", "format": "email", "maxLength": MAX_EMAIL_LENGTH})
+class EmailInField(StrictCharField):
+    """An email address; the accounts rules trim, lower-case and validate it."""
+
+
 class RegisterSerializer(StrictSerializer):
-    email = StrictCharField(max_length=MAX_EMAIL_LENGTH)
+    email = EmailInField(max_length=MAX_EMAIL_LENGTH)
     password = StrictCharField(
         max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False, write_only=True
     )
@@ -28,11 +34,12 @@ class MeSerializer(CustomerSerializer):
     is_staff = serializers.BooleanField()
 
 
-class TokenPairSerializer(TokenObtainPairSerializer):
+class TokenPairSerializer(StrictFieldsMixin, TokenObtainPairSerializer):
     """``{email, password}`` → ``{access, refresh}``; tokens carry an ``is_staff`` claim so
     permission checks need no user-table read (see :mod:`modules.accounts.tokens`).
 
-    The password is compared exactly as registration stored it: no trimming."""
+    The password is compared exactly as registration stored it: no trimming. Unknown fields
+    are a 400, as on every write body."""
 
     token_class = UserCheckedRefreshToken
 
@@ -60,14 +67,17 @@ class TokenPairResponseSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class RefreshSerializer(TokenRefreshSerializer):
-    """simplejwt's refresh, with the user re-read on every refresh (401 when inactive)."""
+class RefreshSerializer(StrictFieldsMixin, TokenRefreshSerializer):
+    """simplejwt's refresh (rotation, blacklist), refusing unknown fields, with the user
+    re-read on every refresh (401 when inactive)."""
 
     token_class = UserCheckedRefreshToken
 
 
-class RefreshRequestSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
+class RefreshRequestSerializer(StrictSerializer):
+    """The documented request of :class:`RefreshSerializer`."""
+
+    refresh = StrictCharField()
 
 
 class RefreshResponseSerializer(serializers.Serializer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from app.kernel.http.parsing import StrictSerializer
@@ -17,8 +18,15 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(
+    {"type": "integer", "minimum": -MAX_ADJUST, "maximum": MAX_ADJUST, "not": {"enum": [0]}}
+)
+class _DeltaField(StrictIntegerField):
+    """A non-zero JSON integer within ±MAX_ADJUST (the schema says "not 0" too)."""
+
+
 class AdjustIn(StrictSerializer):
-    delta = StrictIntegerField(
+    delta = _DeltaField(
         min_value=-MAX_ADJUST,
         max_value=MAX_ADJUST,
         help_text="Units to add (restock, > 0) or remove (write-off, < 0); never 0.",

@@ -43,7 +43,7 @@ class OrderListCreateView(ListAPIView):
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
-                str,
+                {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
                 OpenApiParameter.HEADER,
                 description=(
                     "Optional, 1-255 printable ASCII characters, kept 24 h per customer. The "
