@@ -7,7 +7,8 @@ in the same run: p50/p99 and their ratios.
 
 This process plays every service of the ``split`` topology; ``payments`` also runs as a
 real service (gunicorn, one threaded worker: keep-alive; ``TCP_NODELAY`` on; persistent
-database connections, ``DB_CONN_MAX_AGE=60``) on the same database. The call is ``payments_api.balance_get(customer_id=...)`` (one indexed read):
+database connections, ``DB_CONN_MAX_AGE=60``) on the same database. The call is
+``payments_api.balance_get(customer_id=...)`` (one indexed read):
 
 - bound local: called as ``payments`` (same service: a function call), strict mode off
   (production) and on (development and tests);
