@@ -176,6 +176,8 @@ class RemoteClients:
         if transport is None and _plays_every_service() and not _url_from_environment(service):
             transport = httpx.WSGITransport(app=InProcessApp(get_wsgi_application()))
             url = IN_PROCESS_HOST.format(service=service.name)
+        elif url is None and transport is not None:  # a transport given: it decides where
+            url = IN_PROCESS_HOST.format(service=service.name)
         if url is None:
             raise RemoteCallFailed(
                 service.name,
