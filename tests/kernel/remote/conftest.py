@@ -104,7 +104,7 @@ def live_payments(tmp_path_factory):
     service = LiveService(
         topology="split",
         service="payments",
-        main_url=main_database_url(tmp, "seams_remote_live"),
+        main_url=main_database_url(tmp, "live"),
         log=tmp / "payments.log",
     )
     service.migrate()
