@@ -1,4 +1,4 @@
-"""``make bench`` entry points for the event benchmarks (each is also a plain script; see
+"""``make bench`` entry points for the benchmarks (each is also a plain script; see
 docs/benchmarks.md). Output is printed (run with ``-s`` to see it); nothing is asserted about
 speed."""
 
@@ -53,3 +53,8 @@ def test_events_latency():
 @NEEDS_SERVICES
 def test_events_outbox_write():
     run("events_outbox_write.py")
+
+
+@pytest.mark.bench
+def test_remote_call():
+    run("remote_call.py")

@@ -49,7 +49,6 @@ from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
 from celery import shared_task
-from django.conf import settings
 
 from app.kernel.modules import module_of
 from app.kernel.remote import binding
@@ -127,7 +126,9 @@ def module_api(func: Callable[P, R] | None = None, /, *, idempotent: bool = Fals
 
     def decorate(body: Callable[P, R]) -> Callable[P, R]:
         owner = module_of(body.__module__)
-        function = None if owner is None else binding.register(owner, body, idempotent=idempotent)
+        function = (
+            None if owner is None else binding.ApiFunction(owner, body.__name__, body, idempotent)
+        )
 
         @functools.wraps(body)
         def call(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -135,13 +136,14 @@ def module_api(func: Callable[P, R] | None = None, /, *, idempotent: bool = Fals
                 return function.call_remote(args, kwargs)
             token = CURRENT_MODULE.set(owner)
             try:
-                if function is not None and settings.SEAMS_API_STRICT:
+                if function is not None and binding.strict():
                     return function.call_strict(args, kwargs)
                 return body(*args, **kwargs)
             finally:
                 CURRENT_MODULE.reset(token)
 
         setattr(call, MODULE_API_MARKER, owner)
+        setattr(call, binding.API_FUNCTION, function)
         return call
 
     return decorate(func) if func is not None else decorate

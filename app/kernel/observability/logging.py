@@ -86,6 +86,8 @@ def logging_dict(*, level: str = "INFO", fmt: str = "console") -> dict[str, Any]
             # The request middleware logs every request once; these would log some twice.
             "django.server": {"level": "CRITICAL"},
             "django.request": {"level": "ERROR"},
+            # httpx logs each internal call at INFO; the callee's request line already has it
+            "httpx": {"level": "WARNING"},
         },
     }
 

@@ -1,17 +1,22 @@
-"""Every ``@module_api`` function, and its two bindings: local (a function call, optionally
+"""An ``@module_api`` function and its two bindings: local (a function call, optionally
 through the wire format: strict mode) and remote (an HTTP call to the hosting service).
 
-:func:`app.kernel.ownership.module_api` registers each function here and, at each call,
-asks :func:`is_remote` (the topology) which binding applies. Nothing else chooses.
+:func:`app.kernel.ownership.module_api` attaches an :class:`ApiFunction` to each wrapper and,
+at each call, asks :func:`is_remote` (the topology) which binding applies. Nothing else
+chooses. A module's api functions are the wrappers its ``api.py`` defines
+(:func:`functions`): no registry that tests or other code could fill by accident.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
+from django.core.signals import setting_changed
 from pydantic import ValidationError
 
 from app.kernel.remote import client
@@ -19,7 +24,31 @@ from app.kernel.remote.codec import Codec
 from app.kernel.remote.errors import ApiContractError, RemoteCallFailed
 from app.kernel.topology import is_remote
 
-__all__ = ("ApiFunction", "functions", "is_remote", "lookup", "register")
+__all__ = ("API_FUNCTION", "ApiFunction", "api_function", "functions", "is_remote", "strict")
+
+#: The wrapper's attribute holding its :class:`ApiFunction`.
+API_FUNCTION = "__seams_api_function__"
+
+_strict: bool | None = None
+
+
+def strict() -> bool:
+    """``settings.SEAMS_API_STRICT``, read once (every local api call asks; a settings
+    lookup costs more than the rest of the local binding). Tests that override it reset it
+    through Django's ``setting_changed`` signal."""
+    global _strict
+    if _strict is None:
+        _strict = bool(settings.SEAMS_API_STRICT)
+    return _strict
+
+
+def _forget_strict(*, setting: str, **kwargs: Any) -> None:
+    global _strict
+    if setting == "SEAMS_API_STRICT":
+        _strict = None
+
+
+setting_changed.connect(_forget_strict)
 
 
 @dataclass(eq=False)
@@ -72,19 +101,20 @@ class ApiFunction:
             raise TypeError(f"{self.qualname}() takes keyword arguments only")
 
 
-_REGISTRY: dict[tuple[str, str], ApiFunction] = {}
-
-
-def register(module: str, body: Callable[..., Any], *, idempotent: bool) -> ApiFunction:
-    function = ApiFunction(module, body.__name__, body, idempotent)
-    _REGISTRY[(module, body.__name__)] = function
-    return function
-
-
-def lookup(module: str, name: str) -> ApiFunction | None:
-    return _REGISTRY.get((module, name))
+def api_function(obj: object) -> ApiFunction | None:
+    """The :class:`ApiFunction` behind an ``@module_api`` wrapper (else ``None``)."""
+    found = getattr(obj, API_FUNCTION, None)
+    return found if isinstance(found, ApiFunction) else None
 
 
 def functions(module: str) -> list[ApiFunction]:
-    """The registered functions of ``module`` (its ``api.py`` imported), by name."""
-    return sorted((f for (m, _), f in _REGISTRY.items() if m == module), key=lambda f: f.name)
+    """The ``@module_api`` functions defined in ``modules.<module>.api`` (when imported),
+    by name."""
+    api = sys.modules.get(f"modules.{module}.api")
+    if api is None:
+        return []
+    found = (api_function(value) for value in vars(api).values())
+    return sorted(
+        (f for f in found if f is not None and f.body.__module__ == api.__name__),
+        key=lambda f: f.name,
+    )

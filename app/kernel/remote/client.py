@@ -6,7 +6,7 @@ a bound on concurrent calls per remote module, trace context and request id on e
   service's ``url``, or ``SEAMS_SERVICE_URL_<SERVICE>`` from the environment (which wins).
 - In a process that plays every service of a topology with several (the split test mode),
   requests go to this process's own WSGI application in process (``httpx.WSGITransport``),
-  unless a ``SEAMS_SERVICE_URL_<SERVICE>`` names a real server.
+  unless ``SEAMS_SERVICE_URL_<SERVICE>`` names a real server for that service.
 - The policy per callee module is the topology's ``resilience_for(module)``: a timeout per
   attempt; retries with jittered exponential backoff (tenacity) for functions declared
   ``@module_api(idempotent=True)`` only; a circuit breaker (pybreaker) counting transport
@@ -58,9 +58,13 @@ class _Failure(Exception):
         self.counts = counts
 
 
+def _url_from_environment(service: topology.Service) -> str | None:
+    return os.environ.get(f"SEAMS_SERVICE_URL_{service.name.upper()}") or None
+
+
 def service_url(service: topology.Service) -> str | None:
     """``SEAMS_SERVICE_URL_<SERVICE>`` if set, else the topology's ``url`` for ``service``."""
-    return os.environ.get(f"SEAMS_SERVICE_URL_{service.name.upper()}") or service.base_url
+    return _url_from_environment(service) or service.base_url
 
 
 class InProcessApp:
@@ -167,10 +171,12 @@ class RemoteClients:
         return found
 
     def _new_client(self, service: topology.Service) -> httpx.Client:
-        url = service_url(service)
         transport = self._transport
-        if transport is None and url is None and _plays_every_service():
+        url = service_url(service)
+        if transport is None and _plays_every_service() and not _url_from_environment(service):
             transport = httpx.WSGITransport(app=InProcessApp(get_wsgi_application()))
+            url = IN_PROCESS_HOST.format(service=service.name)
+        elif url is None and transport is not None:  # a transport given: it decides where
             url = IN_PROCESS_HOST.format(service=service.name)
         if url is None:
             raise RemoteCallFailed(
@@ -183,7 +189,9 @@ class RemoteClients:
             base_url=url,
             auth=InternalAuth(),
             transport=transport,
-            limits=httpx.Limits(max_keepalive_connections=32, keepalive_expiry=30),
+            # idle connections are dropped before gunicorn's keep-alive (5 s) closes them, so
+            # a call never races the server's close on a reused connection
+            limits=httpx.Limits(max_keepalive_connections=32, keepalive_expiry=4),
         )
 
     def close(self) -> None:

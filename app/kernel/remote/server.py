@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from app.kernel.http.problems import problem_response, server_error
 from app.kernel.modules import submodule
 from app.kernel.ownership import acting_as
-from app.kernel.remote.binding import ApiFunction, lookup
+from app.kernel.remote.binding import ApiFunction, functions
 from app.kernel.remote.errors import ApiContractError
 from app.kernel.remote.signing import SignatureError, verify_request
 from app.kernel.topology import is_hosted
@@ -58,13 +58,14 @@ def internal_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
 
 def hosted_function(module: str, name: str) -> ApiFunction | None:
-    """The ``@module_api`` function ``module.name`` if this process hosts ``module``."""
+    """The ``@module_api`` function ``name`` of ``modules.<module>.api``, if this process
+    hosts ``module``."""
     if not is_hosted(module):
         return None
     package = f"modules.{module}"
     if package in settings.SEAMS_MODULES:
-        submodule(package, "api")  # registers its functions
-    return lookup(module, name)
+        submodule(package, "api")
+    return next((f for f in functions(module) if f.name == name), None)
 
 
 @internal_only

@@ -104,7 +104,7 @@ def live_payments(tmp_path_factory):
     service = LiveService(
         topology="split",
         service="payments",
-        main_url=main_database_url(tmp, "seams_remote_live"),
+        main_url=main_database_url(tmp, "live"),
         log=tmp / "payments.log",
     )
     service.migrate()
@@ -149,6 +149,15 @@ class Bound:
         assert Decimal(response.json()["balance"]) >= Decimal(amount)
 
 
+def bound_local(monkeypatch) -> Recording:
+    """Every api call local, whatever the topology (the split test mode included); the
+    returned transport records any request that would still be sent."""
+    monkeypatch.setattr(binding, "is_remote", lambda caller, callee: False)
+    transport = Recording(httpx.MockTransport(lambda request: httpx.Response(599)))
+    client.configure(transport)
+    return transport
+
+
 def _check_binding(bound: Bound, spy: Recording) -> None:
     """A remote kind really went over the wire; the local kind never did."""
     if bound.kind == "local":
@@ -167,8 +176,7 @@ def payments_bound(request, settings, monkeypatch):
     elif kind == "remote-in-process":
         bound = Bound(kind, None, remote_in_process(monkeypatch, {"payments"}))
     else:
-        bound = Bound(kind, None, Recording(httpx.MockTransport(lambda r: httpx.Response(599))))
-        client.configure(bound.transport)
+        bound = Bound(kind, None, bound_local(monkeypatch))
     yield bound
     _check_binding(bound, bound.transport)
 
@@ -179,9 +187,6 @@ def modules_bound(request, monkeypatch):
     if request.param == "remote-in-process":
         bound = Bound(request.param, None, remote_in_process(monkeypatch, {"catalog", "inventory"}))
     else:
-        bound = Bound(
-            request.param, None, Recording(httpx.MockTransport(lambda r: httpx.Response(599)))
-        )
-        client.configure(bound.transport)
+        bound = Bound(request.param, None, bound_local(monkeypatch))
     yield bound
     _check_binding(bound, bound.transport)

@@ -32,12 +32,15 @@ def free_port() -> int:
     raise RuntimeError(f"no free port in {PORTS}")
 
 
-def main_database_url(tmp: Path, name: str) -> str:
+def main_database_url(tmp: Path, suffix: str) -> str:
     """The live service's ``DATABASE_URL``: on the test run's PostgreSQL server when the
-    tests use one (database ``<name>``), else a SQLite file under ``tmp``."""
+    tests use one (named after this run's test database plus ``_<suffix>``, so parallel
+    runs with their own test databases never share it), else a SQLite file under ``tmp``."""
     default = settings.DATABASES["default"]
     if default["ENGINE"] != "django.db.backends.postgresql":
-        return f"sqlite:///{tmp / (name + '.sqlite3')}"
+        return f"sqlite:///{tmp / (suffix + '.sqlite3')}"
+    test_name = (default.get("TEST") or {}).get("NAME") or f"test_{default['NAME']}"
+    name = f"{test_name}_{suffix}"
     user = default.get("USER") or "postgres"
     password = f":{default['PASSWORD']}" if default.get("PASSWORD") else ""
     port = default.get("PORT") or 5432

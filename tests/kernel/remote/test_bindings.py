@@ -13,7 +13,7 @@ from modules.inventory import api as inventory_api
 from modules.payments import api as payments_api
 from tests.e2e.shop import product
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(databases="__all__")  # one per module in split test mode
 
 
 def test_balance_without_a_wallet_is_zero(payments_bound, new_id):

@@ -9,11 +9,11 @@ from app.kernel.remote import binding
 from app.kernel.remote.checks import api_functions, check_functions
 from tests.kernel.remote.throwaway import load
 
-load("rmbad")
+rmbad = load("rmbad")
 
 
 def _errors(name: str):
-    return check_functions([binding.lookup("rmbad", name)])
+    return check_functions([binding.api_function(getattr(rmbad, name))])
 
 
 def test_the_project_apis_pass():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 import structlog
@@ -119,3 +120,8 @@ def test_the_callee_runs_as_its_module_with_the_callers_request_id_and_trace(rmt
     trace_id = TRACEPARENT_RE.match(caller_trace).group(1)
     assert TRACEPARENT_RE.match(seen.traceparent).group(1) == trace_id  # the same trace
     assert seen.traceparent != caller_trace  # a span of its own
+
+
+def test_an_internal_call_is_logged_by_the_callee_not_again_by_the_client_library():
+    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+    assert logging.getLogger("seams.request").isEnabledFor(logging.INFO)

@@ -1,0 +1,193 @@
+"""A module api call bound remote (HTTP over loopback to a live service) vs bound local,
+in the same run: p50/p99 and their ratios.
+
+    .venv/bin/python bench/remote_call.py                 # SQLite files in a temp dir
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/seams_bench \\
+        .venv/bin/python bench/remote_call.py             # or PostgreSQL (…_payments too)
+
+This process plays every service of the ``split`` topology; ``payments`` also runs as a
+real service (gunicorn, one threaded worker: keep-alive; ``TCP_NODELAY`` on; persistent
+database connections, ``DB_CONN_MAX_AGE=60``) on the same database. The call is
+``payments_api.balance_get(customer_id=...)`` (one indexed read):
+
+- bound local: called as ``payments`` (same service: a function call), strict mode off
+  (production) and on (development and tests);
+- bound remote: called from no module, with ``SEAMS_SERVICE_URL_PAYMENTS`` pointing at the
+  live service: signing, JSON, one pooled keep-alive ``httpx`` connection, the server's
+  middleware, the internal endpoint, the same read;
+- for scale: the undecorated function, a no-op ``@module_api`` vs the bare no-op (the
+  wrapper's own cost), and ``GET /healthz/`` on the same connection pool (the HTTP floor).
+
+Reported: per-call p50 and p99 in µs over N calls (BENCH_N, default 3000) after a warm-up.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import types
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+TMP = Path(tempfile.mkdtemp(prefix="seams-bench-remote-"))
+LOG = TMP / "payments.log"
+
+
+def free_port() -> int:
+    for port in range(18150, 18160):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 18150-18159")
+
+
+PORT = free_port()
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{TMP / 'bench.sqlite3'}")
+os.environ.update(
+    DJANGO_SETTINGS_MODULE="app.settings",
+    SEAMS_TOPOLOGY="split",
+    SEAMS_SERVICE="",
+    SEAMS_API_STRICT="false",
+    SEAMS_SERVICE_URL_PAYMENTS=f"http://127.0.0.1:{PORT}",
+    LOG_LEVEL="WARNING",
+)
+
+import django  # noqa: E402
+
+django.setup()
+
+import httpx  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test import override_settings  # noqa: E402
+
+from app.kernel import topology  # noqa: E402
+from app.kernel.ownership import acting_as, module_api  # noqa: E402
+from app.kernel.remote import client  # noqa: E402
+from modules.payments import api as payments_api  # noqa: E402
+
+N = int(os.environ.get("BENCH_N", "3000"))
+WARM_UP = 300
+
+
+def percentiles(call) -> tuple[float, float]:
+    for _ in range(WARM_UP):
+        call()
+    samples = []
+    clock = time.perf_counter_ns
+    for _ in range(N):
+        started = clock()
+        call()
+        samples.append(clock() - started)
+    samples.sort()
+    return statistics.median(samples) / 1000, samples[int(len(samples) * 0.99)] / 1000
+
+
+def noop_apis():
+    """A bare no-op and the same under ``@module_api`` (a module the topology does not know,
+    so the binding decides local, as for any hosted module)."""
+    module = types.ModuleType("modules.benchnoop.api")
+    sys.modules[module.__name__] = module
+    source = "from __future__ import annotations\ndef noop(*, x: int) -> int:\n    return x\n"
+    exec(compile(source, "<bench>", "exec"), module.__dict__)  # noqa: S102
+    bare = module.noop
+    return bare, module_api(bare)
+
+
+def start_service() -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "SEAMS_SERVICE": "payments",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOST": "127.0.0.1",
+        "PORT": str(PORT),
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": "2",
+        # persistent database connections, as in production: without, every request opens
+        # one (~10 ms on PostgreSQL here), which this benchmark is not about
+        "DB_CONN_MAX_AGE": "60",
+        "PROMETHEUS_MULTIPROC_DIR": str(TMP / "prometheus"),
+    }
+    env.pop("SEAMS_SERVICE_URL_PAYMENTS")
+    process = subprocess.Popen(
+        [str(ROOT / "docker" / "entrypoint.sh"), "web"],
+        cwd=ROOT,
+        env=env,
+        stdout=LOG.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    until = time.monotonic() + 60
+    while time.monotonic() < until:
+        try:
+            if httpx.get(f"http://127.0.0.1:{PORT}/healthz/", timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"the payments service did not start: {LOG.read_text()[-2000:]}")
+
+
+def main() -> None:
+    for alias in settings.DATABASES:
+        call_command("migrate", database=alias, verbosity=0)
+    service = start_service()
+    try:
+        run()
+    finally:
+        service.send_signal(signal.SIGTERM)
+        service.wait(30)
+        client.configure()
+
+
+def run() -> None:
+    body = inspect.unwrap(payments_api.balance_get)
+    bare_noop, api_noop = noop_apis()
+    with acting_as("payments"):
+        rows = {"undecorated function": percentiles(lambda: body(customer_id=1))}
+        rows["bound local (production: strict off)"] = local = percentiles(
+            lambda: payments_api.balance_get(customer_id=1)
+        )
+        with override_settings(SEAMS_API_STRICT=True):
+            rows["bound local, strict (development, tests)"] = percentiles(
+                lambda: payments_api.balance_get(customer_id=1)
+            )
+    assert payments_api.balance_get(customer_id=1).customer_id == 1  # remote: caller is no module
+    rows["bound remote, loopback keep-alive"] = remote = percentiles(
+        lambda: payments_api.balance_get(customer_id=1)
+    )
+    pool = client.internal_client("payments")
+    rows["  floor: GET /healthz/ on the same pool"] = percentiles(lambda: pool.get("/healthz/"))
+    noop = {
+        "bare no-op": percentiles(lambda: bare_noop(x=1)),
+        "@module_api no-op (split topology)": percentiles(lambda: api_noop(x=1)),
+    }
+    with override_settings(SEAMS_TOPOLOGY="monolith"):
+        topology.reset()
+        noop["@module_api no-op (monolith topology)"] = percentiles(lambda: api_noop(x=1))
+    topology.reset()
+    print(f"N = {N} calls, {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[1]}")
+    print(f"{'balance_get':<44} {'p50 µs':>9} {'p99 µs':>9}")
+    for name, (p50, p99) in rows.items():
+        print(f"{name:<44} {p50:>9.1f} {p99:>9.1f}")
+    print(f"remote / local: p50 x{remote[0] / local[0]:.1f}, p99 x{remote[1] / local[1]:.1f}")
+    print(f"remote p50 {remote[0] / 1000:.2f} ms (target ≤ 1 ms), p99 {remote[1] / 1000:.2f} ms")
+    for name, (p50, p99) in noop.items():
+        print(f"{name:<44} {p50:>9.2f} {p99:>9.2f}")
+    for shape in ("split", "monolith"):
+        wrapper = noop[f"@module_api no-op ({shape} topology)"][0] - noop["bare no-op"][0]
+        print(f"@module_api wrapper cost, {shape}: +{wrapper:.2f} µs p50")
+
+
+if __name__ == "__main__":
+    main()
