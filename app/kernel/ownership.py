@@ -129,6 +129,8 @@ def module_api(func: Callable[P, R] | None = None, /, *, idempotent: bool = Fals
         function = (
             None if owner is None else binding.ApiFunction(owner, body.__name__, body, idempotent)
         )
+        if function is not None:
+            binding.define(function)
 
         @functools.wraps(body)
         def call(*args: P.args, **kwargs: P.kwargs) -> R:

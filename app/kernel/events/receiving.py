@@ -57,7 +57,7 @@ def receive(module: str, events: Sequence[ForwardedEvent]) -> int:
     lacks a handler for one of the events: the publisher keeps the rows and retries, so a
     consumer deployed before its new handler loses nothing.
     """
-    if module not in topology.current().modules or not topology.is_hosted(module):
+    if module not in topology.current().hosts or not topology.is_hosted(module):
         raise NotConsumedHere(f"module {module!r} is not hosted by this service")
     now = timezone.now()
     rows = []

@@ -44,7 +44,7 @@ def topology_database(module: str) -> str:
     """The database alias the topology gives ``module`` (modules it does not list share
     ``default``): the same answer in every process, unlike ``topology.database_of``."""
     shape = topology.current()
-    return shape.database_of(module) if module in shape.modules else topology.DEFAULT_DATABASE
+    return shape.database_of(module) if module in shape.hosts else topology.DEFAULT_DATABASE
 
 
 def shares_database(publisher: str, consumer: str) -> bool:

@@ -107,6 +107,23 @@ def api_function(obj: object) -> ApiFunction | None:
     return found if isinstance(found, ApiFunction) else None
 
 
+# (module, name) → the function as ``modules.<module>.api`` defined it when first imported:
+# what the internal endpoint serves, even while a test has replaced the module attribute
+# (a caller-side stand-in around the real function must not make the callee lose it)
+_defined: dict[tuple[str, str], ApiFunction] = {}
+
+
+def define(function: ApiFunction) -> None:
+    """Record an ``@module_api`` function of a module's ``api.py`` (first definition wins)."""
+    if function.body.__module__ == f"modules.{function.module}.api":
+        _defined.setdefault((function.module, function.name), function)
+
+
+def defined(module: str, name: str) -> ApiFunction | None:
+    """The function ``module.name`` as its ``api.py`` defined it, if it was imported."""
+    return _defined.get((module, name))
+
+
 def functions(module: str) -> list[ApiFunction]:
     """The ``@module_api`` functions defined in ``modules.<module>.api`` (when imported),
     by name."""

@@ -75,7 +75,7 @@ def service_of(module: str) -> Service:
 def is_hosted(module: str) -> bool:
     """Does this process run ``module``'s code and hold its database connection?"""
     service = this_service()
-    return service is None or module in service.modules or module not in current().modules
+    return service is None or module in service.modules or module not in current().hosts
 
 
 def database_of(module: str) -> str:
@@ -91,7 +91,7 @@ def database_of(module: str) -> str:
     topology = current()
     # a module the topology does not list (a test's throwaway module) lives on default;
     # for the project's own modules, the seams.E011 check makes that an error
-    return topology.database_of(module) if module in topology.modules else DEFAULT_DATABASE
+    return topology.database_of(module) if module in topology.hosts else DEFAULT_DATABASE
 
 
 class atomic_on(ContextDecorator):
@@ -126,10 +126,10 @@ def is_remote(caller: str | None, callee: str) -> bool:
     binding (the split test mode).
     """
     topology = current()
-    if len(topology.services) == 1 or callee not in topology.modules:
+    if len(topology.services) == 1 or callee not in topology.hosts:
         return False
     target = topology.service_of(callee).name
-    if caller is not None and caller in topology.modules:
+    if caller is not None and caller in topology.hosts:
         return topology.service_of(caller).name != target
     service = this_service()
     return service is None or service.name != target

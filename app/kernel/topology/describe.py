@@ -44,10 +44,10 @@ def mermaid(topology: Topology, manifests: Mapping[str, ModuleManifest]) -> str:
         lines.extend(f"    {module}" for module in service.modules)
         lines.append("  end")
     for name, manifest in manifests.items():
-        if name not in topology.modules:
+        if name not in topology.hosts:
             continue
         for dependency in manifest.depends_on:
-            if dependency not in topology.modules:
+            if dependency not in topology.hosts:
                 continue
             same = topology.service_of(name).name == topology.service_of(dependency).name
             lines.append(f"  {name} {'-->' if same else '-.->'} {dependency}")

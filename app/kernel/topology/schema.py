@@ -11,6 +11,7 @@ aliases not shared, no unknown keys) are checked here; rules that need the manif
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
@@ -134,15 +135,22 @@ class Topology(_Strict):
         return self
 
     # -- lookups ---------------------------------------------------------------------------
+    @cached_property
+    def hosts(self) -> dict[str, Service]:
+        """Module → the service hosting it (built once: every api call asks)."""
+        return {m: service for service in self.services.values() for m in service.modules}
+
     @property
     def modules(self) -> tuple[str, ...]:
-        return tuple(m for service in self.services.values() for m in service.modules)
+        return tuple(self.hosts)
 
     def service_of(self, module: str) -> Service:
-        for service in self.services.values():
-            if module in service.modules:
-                return service
-        raise TopologyError(f"no service of topology {self.name!r} hosts module {module!r}")
+        try:
+            return self.hosts[module]
+        except KeyError:
+            raise TopologyError(
+                f"no service of topology {self.name!r} hosts module {module!r}"
+            ) from None
 
     def database_of(self, module: str) -> str:
         return self.service_of(module).database

@@ -55,11 +55,11 @@ def service_calls(
     """Service → the other services its modules call synchronously."""
     calls: dict[str, set[str]] = {name: set() for name in topology.services}
     for name, manifest in manifests.items():
-        if name not in topology.modules:
+        if name not in topology.hosts:
             continue
         caller = topology.service_of(name).name
         for dependency in manifest.depends_on:
-            if dependency in offers_api and dependency in topology.modules:
+            if dependency in offers_api and dependency in topology.hosts:
                 callee = topology.service_of(dependency).name
                 if callee != caller:
                     calls[caller].add(callee)
