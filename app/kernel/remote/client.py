@@ -26,7 +26,7 @@ import contextvars
 import os
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
 import pybreaker
@@ -34,6 +34,7 @@ import structlog
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.dispatch import Signal
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from app.kernel import topology
@@ -78,6 +79,7 @@ class InProcessApp:
     """
 
     _depth = 0
+    _held: ClassVar[list[Signal]] = []
     _lock = threading.Lock()
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
@@ -100,14 +102,21 @@ class InProcessApp:
 
     @classmethod
     def _hold_connections(cls, step: int) -> None:
+        """Disconnect ``close_old_connections`` for the outermost in-process call, and put
+        back after it exactly what was connected before (a caller, such as a test client,
+        may have disconnected it already)."""
         with cls._lock:
             cls._depth += step
             if step > 0 and cls._depth == 1:
-                request_started.disconnect(close_old_connections)
-                request_finished.disconnect(close_old_connections)
+                cls._held = [
+                    signal
+                    for signal in (request_started, request_finished)
+                    if signal.disconnect(close_old_connections)
+                ]
             elif step < 0 and cls._depth == 0:
-                request_started.connect(close_old_connections)
-                request_finished.connect(close_old_connections)
+                for signal in cls._held:
+                    signal.connect(close_old_connections)
+                cls._held = []
 
 
 class ModuleGuard:
