@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from decimal import Decimal
 
 import psycopg
@@ -25,6 +24,7 @@ from modules.orders.events import OrderConfirmed, OrderLine
 from tests.app.conftest import ROOT
 from tests.kernel.remote import live
 from tests.kernel.remote.live import LiveService, main_database_url
+from tests.waiting import wait_for
 
 # monolith_pass: it sets up its own topology (split, live processes); once is enough
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db, pytest.mark.monolith_pass]
@@ -88,17 +88,6 @@ def notifications_of(service: LiveService, order_id: int) -> list[tuple]:
     )
 
 
-def wait_for(check, what: str, seconds: float = 30.0):
-    """Poll the live service's database until ``check()`` is truthy (bounded; no timing
-    is asserted)."""
-    until = time.monotonic() + seconds
-    while time.monotonic() < until:
-        if found := check():
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
 def forward(order_id: int) -> OutboxMessage:
     (row,) = OutboxMessage.objects.filter(
         delivery="forward", module="notifications", payload__order_id=order_id
@@ -132,7 +121,7 @@ def test_a_forwarded_event_is_handled_once_by_the_consumers_service(as_monolith)
     assert forwarding.forward_due(using="default", ids=[row.id]) == [Outcome.FORWARDED]
     row.refresh_from_db()
     assert row.status == OutboxStatus.DONE
-    wait_for(lambda: notifications_of(service, 1001), "the notification")
+    wait_for(lambda: notifications_of(service, 1001), what="the notification")
 
     # the relay crashed after posting and posts the same batch again: nothing new recorded
     forwarding.post_to_service(
@@ -164,7 +153,7 @@ def test_forwards_wait_for_a_consumer_that_is_down(as_monolith):
     client.configure()  # a new pool: the old one's connections died with the service
     outcomes = forwarding.forward_due(using="default", ids=[row.id], honour_backoff=False)
     assert outcomes == [Outcome.FORWARDED]
-    wait_for(lambda: notifications_of(service, 1002), "the notification after the restart")
+    wait_for(lambda: notifications_of(service, 1002), what="the notification after restart")
 
 
 def test_a_failing_handler_dead_letters_and_replays_on_the_consumers_side(as_monolith):
@@ -180,7 +169,7 @@ def test_a_failing_handler_dead_letters_and_replays_on_the_consumers_side(as_mon
     status = "SELECT status, attempts FROM seams_events_outbox WHERE event_id = %s"
     dead = wait_for(
         lambda: [r for r in consumer_rows(service, status, row.event_id) if r[0] == "dead"],
-        "the dead letter",
+        what="the dead letter",
     )
     assert dead == [("dead", 2)]
     row.refresh_from_db()
@@ -197,5 +186,5 @@ def test_a_failing_handler_dead_letters_and_replays_on_the_consumers_side(as_mon
         check=False,
     )
     assert replayed.returncode == 0, replayed.stderr
-    wait_for(lambda: notifications_of(service, POISONED), "the replayed notification")
+    wait_for(lambda: notifications_of(service, POISONED), what="the replayed notification")
     assert consumer_rows(service, status, row.event_id) == [("done", 0)]

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -25,20 +24,12 @@ from app.kernel.events.models import DeliveryAttempt, OutboxMessage, OutboxStatu
 from app.kernel.events.relay import RedisPipelinePublisher, Relay
 from tests.kernel.events.fixture_module import handlers as h
 from tests.kernel.events.fixture_module.events import Probe
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[3]
 QUEUE = "evtest"
-
-
-def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 class Worker:
