@@ -30,8 +30,7 @@ from app.kernel.events import conf, store
 from app.kernel.events.consumer import Outcome, backoff_seconds
 from app.kernel.events.models import OutboxMessage, OutboxStatus
 from app.kernel.events.store import Envelope
-from app.kernel.observability.tracing import current_traceparent
-from app.kernel.remote.client import internal_client
+from app.kernel.remote.client import internal_client, internal_headers
 
 log = structlog.get_logger("seams.events.forwarding")
 
@@ -132,12 +131,8 @@ def post_to_service(service: str, path: str, body: dict[str, Any]) -> None:
     module = path.strip("/").split("/")[-1]
     timeout = topology.current().resilience_for(module).timeout_seconds
     response = internal_client(service).post(
-        path, content=json.dumps(body).encode(), headers=_headers(), timeout=timeout
+        path, content=json.dumps(body).encode(), headers=internal_headers(), timeout=timeout
     )
     if 400 <= response.status_code < 500:
         raise ForwardRefused(f"{service} answered {response.status_code}: {response.text[:300]}")
     response.raise_for_status()
-
-
-def _headers() -> dict[str, str]:
-    return {"Content-Type": "application/json", "traceparent": current_traceparent()}

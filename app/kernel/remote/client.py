@@ -236,7 +236,9 @@ def internal_client(service: str) -> httpx.Client:
     return _clients.client(topology.current().services[service])
 
 
-def _headers() -> dict[str, str]:
+def internal_headers() -> dict[str, str]:
+    """Headers of a JSON request to another service: a child of the current trace context,
+    and the caller's request id when there is one."""
     headers = {
         "Content-Type": "application/json",
         "traceparent": child_traceparent(current_traceparent()),
@@ -259,7 +261,7 @@ def post(function: ApiFunction, payload: bytes) -> bytes:
     def attempt() -> bytes:
         try:
             response = client.post(
-                path, content=payload, headers=_headers(), timeout=policy.timeout_seconds
+                path, content=payload, headers=internal_headers(), timeout=policy.timeout_seconds
             )
         except httpx.TimeoutException as exc:
             raise _Failure(
