@@ -45,6 +45,7 @@ from django.db.models import signals as model_signals
 from django.dispatch import Signal
 
 from app.kernel.boundaries import baseline as baseline_file
+from app.kernel.events.base import publisher_of
 from app.kernel.modules import (
     MODULES_PACKAGE,
     ModuleManifest,
@@ -388,7 +389,7 @@ def check_subscriptions(
                 )
             )
         for event_name in sorted(declared | actual):
-            publisher = event_name.split(".", 1)[0]
+            publisher = publisher_of(event_name)
             if publisher == name or publisher in manifest.depends_on:
                 continue
             findings.append(

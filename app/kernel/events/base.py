@@ -13,6 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.kernel.observability.tracing import current_traceparent
 
 
+def publisher_of(event_name: str) -> str:
+    """Events are owned by the module that publishes them: ``orders.OrderPlaced`` → orders."""
+    return event_name.split(".", 1)[0]
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 
-from app.kernel.events.base import Event
+from app.kernel.events.base import Event, publisher_of
 from app.kernel.observability.tracing import current_traceparent
 
 
@@ -179,7 +179,7 @@ class EventBus:
         bounds = self._by_event.get(name, [])
         if self._routing is None:
             return bounds, ()
-        publisher = name.split(".", 1)[0]
+        publisher = publisher_of(name)
         local = [b for b in bounds if self._routing.shares_database(publisher, b.module)]
         for b in bounds:
             if b not in local and b.delivery is Delivery.SYNC:

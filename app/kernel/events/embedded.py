@@ -18,7 +18,8 @@ from celery.beat import ScheduleEntry
 from django.apps import apps
 from django.db import close_old_connections, connections, transaction
 
-from app.kernel.events import celery_config, conf, forwarding, outbox, routing, store
+from app.kernel.events import celery_config, conf, forwarding, outbox, store
+from app.kernel.events.base import publisher_of
 from app.kernel.events.bus import Delivery
 from app.kernel.events.consumer import Outcome, consume
 from app.kernel.events.models import OutboxMessage
@@ -214,7 +215,7 @@ def write_outbox(deferred: outbox.Deferred) -> None:
     ``after_commit`` deliveries run here and the embedded dispatcher is woken."""
     by_database: dict[str, list] = {}
     for event, bounds in deferred:
-        using = store.outbox_db(routing.publisher_of(event.name))
+        using = store.outbox_db(publisher_of(event.name))
         by_database.setdefault(using, []).append((event, bounds))
     for using, some in by_database.items():
         rows = outbox.write(some, using=using)

@@ -18,6 +18,7 @@ from functools import cache
 from django.core.signals import setting_changed
 
 from app.kernel import topology
+from app.kernel.events.base import publisher_of
 from app.kernel.events.bus import Delivery, bus
 from app.kernel.modules import manifests
 
@@ -35,20 +36,11 @@ class Forward:
         return f"{self.module}.*"
 
 
-def publisher_of(event_name: str) -> str:
-    """Events are owned by the module that publishes them: ``orders.OrderPlaced`` → orders."""
-    return event_name.split(".", 1)[0]
-
-
-def topology_database(module: str) -> str:
-    """The database alias the topology gives ``module`` (modules it does not list share
-    ``default``): the same answer in every process, unlike ``topology.database_of``."""
-    shape = topology.current()
-    return shape.database_of(module) if module in shape.hosts else topology.DEFAULT_DATABASE
-
-
 def shares_database(publisher: str, consumer: str) -> bool:
-    return topology_database(publisher) == topology_database(consumer)
+    """Do the two modules' tables live in one database? Asked of the topology itself, so
+    every process answers the same (``topology.database_of`` is this process's alias)."""
+    shape = topology.current()
+    return shape.database_of(publisher) == shape.database_of(consumer)
 
 
 @cache

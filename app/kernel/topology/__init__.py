@@ -88,10 +88,7 @@ def database_of(module: str) -> str:
                 f"its tables are not reachable from here; call its api instead"
             )
         return DEFAULT_DATABASE
-    topology = current()
-    # a module the topology does not list (a test's throwaway module) lives on default;
-    # for the project's own modules, the seams.E011 check makes that an error
-    return topology.database_of(module) if module in topology.hosts else DEFAULT_DATABASE
+    return current().database_of(module)
 
 
 class atomic_on(ContextDecorator):

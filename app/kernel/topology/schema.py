@@ -153,7 +153,11 @@ class Topology(_Strict):
             ) from None
 
     def database_of(self, module: str) -> str:
-        return self.service_of(module).database
+        """The alias of ``module``'s database. A module the topology does not list (a
+        test's throwaway module) lives on ``default``; for the project's own modules the
+        ``seams.E011`` check makes that an error."""
+        service = self.hosts.get(module)
+        return DEFAULT_DATABASE if service is None else service.database
 
     def databases(self) -> tuple[str, ...]:
         return tuple(service.database for service in self.services.values())

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core import checks
 
 from app.kernel.boundaries.checks import find_cycle
+from app.kernel.events.base import publisher_of
 from app.kernel.events.bus import BoundSubscription, Delivery, bus
 from app.kernel.modules import ModuleManifest, manifests, owner_of_app_label, submodule
 from app.kernel.ownership import is_module_api
@@ -42,11 +43,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.level}: {self.message}"
-
-
-def publisher_of(event_name: str) -> str:
-    """Events are owned by their publishing module: ``orders.OrderPlaced`` → ``orders``."""
-    return event_name.split(".", 1)[0]
 
 
 def service_calls(
