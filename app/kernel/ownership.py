@@ -35,7 +35,7 @@ other module, or for no module, raises :class:`ModuleImpersonation`. The caller 
 that called ``acting_as`` (one ``sys._getframe`` read, no stack walk); the kernel, scripts and
 tests may act as any module. Python threads start with an empty context, so a thread started
 by module code would run as no module (unchecked): module code starts threads as
-:class:`ModuleThread` (``tests/architecture/test_threads.py`` fails on any other way).
+:class:`ModuleThread` (``tests/architecture/test_guard_escapes.py`` fails on any other way).
 """
 
 from __future__ import annotations
