@@ -9,7 +9,7 @@ Public surface for modules::
         Subscription(event=OrderPlaced, handler=order_placed_reserve, delivery=Delivery.ASYNC),
     )
 
-    # in a service, inside transaction.atomic():
+    # in a service, inside its transaction (topology.atomic_on(<one of its models>)):
     publish(OrderPlaced(order_id=..., ...))      # outbox rows: one INSERT per transaction
 
 Handler id: ``"<module>.<function name>"``; a handler takes the event instance and runs as its

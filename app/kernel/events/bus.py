@@ -207,7 +207,7 @@ class EventBus:
                 var.reset(token)
 
     def publish(self, *events: Event) -> None:
-        """Publish events in the caller's transaction (call it inside ``transaction.atomic``).
+        """Publish events in the caller's transaction (inside ``topology.atomic_on(Model)``).
 
         Sync handlers run now, each as its module; deferred deliveries become outbox rows of
         the caller's transaction (all rows of a transaction in one INSERT, at its commit).
