@@ -16,7 +16,7 @@ rejects) counts as a failed attempt and ends dead after the last one, replayable
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -42,10 +42,6 @@ class ForwardRefused(Exception):
     attempt, dead after the last one."""
 
 
-# (service, path, JSON body) -> None; raises ForwardRefused or any error for "unreachable"
-Poster = Callable[[str, str, dict[str, Any]], None]
-
-
 def batch_body(envelopes: Sequence[Envelope]) -> dict[str, Any]:
     """What the receiving endpoint takes: the events, as the publisher recorded them."""
     return {
@@ -69,7 +65,6 @@ def forward_due(
     limit: int = 500,
     honour_backoff: bool = True,
     ids: Sequence[int] | None = None,
-    post: Poster | None = None,
 ) -> list[Outcome]:
     """Claim up to ``limit`` due forwards of ``using``'s outbox, hand them to their
     modules' services and record the outcome; one outcome per row. A topology of one
@@ -81,15 +76,13 @@ def forward_due(
         envelopes = store.claim(
             limit=limit, honour_backoff=honour_backoff, ids=ids, using=using, forwards=True
         )
-        if envelopes:
-            post = post or post_to_service
         by_module: dict[str, list[Envelope]] = {}
         for envelope in envelopes:
             by_module.setdefault(envelope.module, []).append(envelope)
         for module, batch in by_module.items():
             service = topology.current().service_of(module).name
             try:
-                post(service, RECEIVE_PATH.format(module=module), batch_body(batch))
+                post_to_service(service, RECEIVE_PATH.format(module=module), batch_body(batch))
             except Exception as exc:
                 outcomes += _failed(batch, exc, using, refused=isinstance(exc, ForwardRefused))
             else:
@@ -125,7 +118,7 @@ def _failed(batch: list[Envelope], exc: BaseException, using: str, *, refused: b
 
 
 def post_to_service(service: str, path: str, body: dict[str, Any]) -> None:
-    """The default :data:`Poster`: a signed POST through the remote binding's pooled client
+    """A signed POST through the remote binding's pooled client
     for ``service``, with the timeout of the receiving module's resilience policy. A 4xx
     is :class:`ForwardRefused`; a transport error, a timeout or a 5xx propagates as is."""
     module = path.strip("/").split("/")[-1]
