@@ -4,7 +4,9 @@ through the wire format: strict mode) and remote (an HTTP call to the hosting se
 :func:`app.kernel.ownership.module_api` attaches an :class:`ApiFunction` to each wrapper and,
 at each call, asks :func:`is_remote` (the topology) which binding applies. Nothing else
 chooses. A module's api functions are the wrappers its ``api.py`` defines
-(:func:`functions`): no registry that tests or other code could fill by accident.
+(:func:`functions`: what its contract lists). The internal endpoint also remembers each
+function as first defined (:func:`defined`), so a stand-in a test puts in place of the
+module attribute on the caller's side does not hide the real function from the callee.
 """
 
 from __future__ import annotations
@@ -24,7 +26,16 @@ from app.kernel.remote.codec import Codec
 from app.kernel.remote.errors import ApiContractError, RemoteCallFailed
 from app.kernel.topology import is_remote
 
-__all__ = ("API_FUNCTION", "ApiFunction", "api_function", "functions", "is_remote", "strict")
+__all__ = (
+    "API_FUNCTION",
+    "ApiFunction",
+    "api_function",
+    "define",
+    "defined",
+    "functions",
+    "is_remote",
+    "strict",
+)
 
 #: The wrapper's attribute holding its :class:`ApiFunction`.
 API_FUNCTION = "__seams_api_function__"
