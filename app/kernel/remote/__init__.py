@@ -11,6 +11,7 @@ change. The topology decides (:func:`app.kernel.topology.is_remote`), per call.
 - :mod:`.client`: pooled keep-alive HTTP, timeouts, retries (idempotent functions only), a
   circuit breaker and a concurrency bound per remote module;
 - :mod:`.server`: the internal endpoint ``POST /internal/api/<module>/<function>/``;
+- :mod:`.handler`: the service's WSGI application, ``/internal/`` on a lean Django handler;
 - :mod:`.signing`: HMAC request signatures between services (rotating keys);
 - :mod:`.contracts`: each module's api as a committed JSON schema (``contracts/api/``);
 - :mod:`.checks`: system checks ``seams.E012`` (keyword-only, wire-able signatures) and

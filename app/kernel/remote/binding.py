@@ -135,6 +135,16 @@ def defined(module: str, name: str) -> ApiFunction | None:
     return _defined.get((module, name))
 
 
+def function_named(module: str, name: str) -> ApiFunction | None:
+    """The ``@module_api`` function ``name`` of ``modules.<module>.api`` as it stands now,
+    else as first defined (:func:`defined`): a test may have replaced the attribute."""
+    api = sys.modules.get(f"modules.{module}.api")
+    current = api_function(getattr(api, name, None)) if api is not None else None
+    if current is not None and current.name == name and current.body.__module__ == api.__name__:
+        return current
+    return defined(module, name)
+
+
 def functions(module: str) -> list[ApiFunction]:
     """The ``@module_api`` functions defined in ``modules.<module>.api`` (when imported),
     by name."""

@@ -40,6 +40,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from app.kernel import topology
 from app.kernel.observability.tracing import child_traceparent, current_traceparent
 from app.kernel.remote.errors import RemoteCallFailed
+from app.kernel.remote.handler import ServiceApplication
 from app.kernel.remote.signing import InternalAuth
 
 if TYPE_CHECKING:
@@ -119,6 +120,11 @@ class InProcessApp:
                 cls._held = []
 
 
+def in_process_application() -> InProcessApp:
+    """The service's own WSGI application (as gunicorn serves it), called in process."""
+    return InProcessApp(ServiceApplication(get_wsgi_application()))
+
+
 class ModuleGuard:
     """The breaker and the concurrency bound for calls into one remote module."""
 
@@ -183,7 +189,7 @@ class RemoteClients:
         transport = self._transport
         url = service_url(service)
         if transport is None and _plays_every_service() and not _url_from_environment(service):
-            transport = httpx.WSGITransport(app=InProcessApp(get_wsgi_application()))
+            transport = httpx.WSGITransport(app=in_process_application())
             url = IN_PROCESS_HOST.format(service=service.name)
         elif url is None and transport is not None:  # a transport given: it decides where
             url = IN_PROCESS_HOST.format(service=service.name)

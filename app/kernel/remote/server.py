@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from app.kernel.http.problems import problem_response, server_error
 from app.kernel.modules import submodule
 from app.kernel.ownership import acting_as
-from app.kernel.remote.binding import ApiFunction, defined, functions
+from app.kernel.remote.binding import ApiFunction, function_named
 from app.kernel.remote.errors import ApiContractError
 from app.kernel.remote.signing import SignatureError, verify_request
 from app.kernel.topology import is_hosted
@@ -65,8 +65,7 @@ def hosted_function(module: str, name: str) -> ApiFunction | None:
     package = f"modules.{module}"
     if package in settings.SEAMS_MODULES:
         submodule(package, "api")
-    current = next((f for f in functions(module) if f.name == name), None)
-    return current or defined(module, name)  # replaced in this process (a test): the original
+    return function_named(module, name)
 
 
 @internal_only

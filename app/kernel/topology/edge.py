@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.kernel.remote.handler import INTERNAL_PREFIX
 from app.kernel.topology.schema import DEFAULT_DATABASE, Service, Topology
 
-INTERNAL_PREFIX = "/internal/"
+__all__ = ("INTERNAL_PREFIX", "Route", "front_service", "public_routes")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from django.core.wsgi import get_wsgi_application
 
 from app.kernel import topology
 from app.kernel.remote import binding, client
@@ -57,7 +56,7 @@ class Recording(httpx.BaseTransport):
 
 
 def in_process_transport() -> httpx.WSGITransport:
-    return httpx.WSGITransport(app=client.InProcessApp(get_wsgi_application()))
+    return httpx.WSGITransport(app=client.in_process_application())
 
 
 def remote_in_process(monkeypatch, modules: set[str], **recording) -> Recording:

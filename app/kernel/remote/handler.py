@@ -1,0 +1,50 @@
+"""The WSGI application of a service: internal calls take a lean Django handler.
+
+Requests under ``/internal/`` come from other services, signed (:mod:`.signing`), never from
+a browser or through the edge. They skip the public middleware stack (security headers and
+HTTPS redirects, sessions, CSRF, authentication, messages, static files): none of it applies
+to a signed service-to-service call, and on this path it cost more than the call itself
+(docs/benchmarks.md). What they keep is Django's request handling (URL resolution, the
+``request_started``/``request_finished`` signals that recycle database connections,
+``handler500`` for an unhandled error) and :data:`INTERNAL_MIDDLEWARE`: the request log,
+which binds the caller's request id and trace context and counts the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.handlers.exception import convert_exception_to_response
+from django.core.handlers.wsgi import WSGIHandler
+from django.utils.module_loading import import_string
+
+INTERNAL_PREFIX = "/internal/"
+INTERNAL_MIDDLEWARE = ("app.kernel.observability.middleware.RequestLogMiddleware",)
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class InternalHandler(WSGIHandler):
+    """Django's WSGI handler with :data:`INTERNAL_MIDDLEWARE` instead of ``MIDDLEWARE``."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        self._view_middleware = []
+        self._template_response_middleware = []
+        self._exception_middleware = []
+        chain = convert_exception_to_response(self._get_response)
+        for path in reversed(INTERNAL_MIDDLEWARE):
+            chain = convert_exception_to_response(import_string(path)(chain))
+        self._middleware_chain = chain
+
+
+class ServiceApplication:
+    """``/internal/…`` to :class:`InternalHandler`, every other path to ``public``."""
+
+    def __init__(self, public: WSGIApp) -> None:
+        self.public = public
+        self.internal = InternalHandler()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
+        internal = environ.get("PATH_INFO", "").startswith(INTERNAL_PREFIX)
+        return (self.internal if internal else self.public)(environ, start_response)
