@@ -13,10 +13,11 @@ database connections, ``DB_CONN_MAX_AGE=60``) on the same database. The call is
 - bound local: called as ``payments`` (same service: a function call), strict mode off
   (production) and on (development and tests);
 - bound remote: called from no module, with ``SEAMS_SERVICE_URL_PAYMENTS`` pointing at the
-  live service: signing, JSON, one pooled keep-alive ``httpx`` connection, the server's
-  middleware, the internal endpoint, the same read;
+  live service: signing, JSON, one pooled keep-alive connection, the server's lean internal
+  handler, the internal endpoint, the same read;
 - for scale: the undecorated function, a no-op ``@module_api`` vs the bare no-op (the
-  wrapper's own cost), and ``GET /healthz/`` on the same connection pool (the HTTP floor).
+  wrapper's own cost), and the HTTP floor: a signed POST on the same pool for a payments
+  function that does not exist (the internal endpoint's own 404: no work).
 
 Reported: per-call p50 and p99 in µs over N calls (BENCH_N, default 3000) after a warm-up.
 """
@@ -166,8 +167,10 @@ def run() -> None:
     rows["bound remote, loopback keep-alive"] = remote = percentiles(
         lambda: payments_api.balance_get(customer_id=1)
     )
-    pool = client.internal_client("payments")
-    rows["  floor: GET /healthz/ on the same pool"] = percentiles(lambda: pool.get("/healthz/"))
+    channel = client.internal_client("payments")
+    rows["  floor: signed POST answered 404, same pool"] = percentiles(
+        lambda: channel.post("/internal/api/payments/nothing/", b"{}", {}, 2.0)
+    )
     noop = {
         "bare no-op": percentiles(lambda: bare_noop(x=1)),
         "@module_api no-op (split topology)": percentiles(lambda: api_noop(x=1)),

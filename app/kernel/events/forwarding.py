@@ -42,6 +42,10 @@ class ForwardRefused(Exception):
     attempt, dead after the last one."""
 
 
+class ForwardFailed(Exception):
+    """The consumer's service failed on the batch (a 5xx): retried, never dead."""
+
+
 def batch_body(envelopes: Sequence[Envelope]) -> dict[str, Any]:
     """What the receiving endpoint takes: the events, as the publisher recorded them."""
     return {
@@ -120,12 +124,14 @@ def _failed(batch: list[Envelope], exc: BaseException, using: str, *, refused: b
 def post_to_service(service: str, path: str, body: dict[str, Any]) -> None:
     """A signed POST through the remote binding's pooled client
     for ``service``, with the timeout of the receiving module's resilience policy. A 4xx
-    is :class:`ForwardRefused`; a transport error, a timeout or a 5xx propagates as is."""
+    is :class:`ForwardRefused`, a 5xx :class:`ForwardFailed`; a transport error or a timeout
+    propagates as :class:`~app.kernel.remote.channels.ChannelError`."""
     module = path.strip("/").split("/")[-1]
     timeout = topology.current().resilience_for(module).timeout_seconds
-    response = internal_client(service).post(
-        path, content=json.dumps(body).encode(), headers=internal_headers(), timeout=timeout
+    reply = internal_client(service).post(
+        path, json.dumps(body).encode(), internal_headers(), timeout
     )
-    if 400 <= response.status_code < 500:
-        raise ForwardRefused(f"{service} answered {response.status_code}: {response.text[:300]}")
-    response.raise_for_status()
+    if 400 <= reply.status < 500:
+        raise ForwardRefused(f"{service} answered {reply.status}: {reply.text[:300]}")
+    if reply.status >= 500:
+        raise ForwardFailed(f"{service} answered {reply.status}")

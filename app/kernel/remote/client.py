@@ -1,9 +1,9 @@
 """Calling another service: pooled keep-alive HTTP, timeouts, retries, a circuit breaker and
 a bound on concurrent calls per remote module, trace context and request id on every call.
 
-- One ``httpx.Client`` per remote service (:func:`internal_client`), signing every request
-  (:class:`~app.kernel.remote.signing.InternalAuth`). Its base URL is the topology
-  service's ``url``, or ``SEAMS_SERVICE_URL_<SERVICE>`` from the environment (which wins).
+- One channel per remote service (:func:`internal_client`, :mod:`.channels`), signing every
+  request: a pool of keep-alive connections to the topology service's ``url``, or to
+  ``SEAMS_SERVICE_URL_<SERVICE>`` from the environment (which wins).
 - In a process that plays every service of a topology with several (the split test mode),
   requests go to this process's own WSGI application in process (``httpx.WSGITransport``),
   unless ``SEAMS_SERVICE_URL_<SERVICE>`` names a real server for that service.
@@ -39,9 +39,14 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from app.kernel import topology
 from app.kernel.observability.tracing import child_traceparent, current_traceparent
+from app.kernel.remote.channels import (
+    Channel,
+    ChannelError,
+    NetworkChannel,
+    TransportChannel,
+)
 from app.kernel.remote.errors import RemoteCallFailed
 from app.kernel.remote.handler import ServiceApplication
-from app.kernel.remote.signing import InternalAuth
 
 if TYPE_CHECKING:
     from app.kernel.remote.binding import ApiFunction
@@ -163,16 +168,16 @@ class RemoteClients:
 
     def __init__(self, transport: httpx.BaseTransport | None = None) -> None:
         self._transport = transport
-        self._clients: dict[str, httpx.Client] = {}
+        self._channels: dict[str, Channel] = {}
         self._guards: dict[str, ModuleGuard] = {}
         self._lock = threading.Lock()
 
-    def client(self, service: topology.Service) -> httpx.Client:
-        found = self._clients.get(service.name)
+    def channel(self, service: topology.Service) -> Channel:
+        found = self._channels.get(service.name)
         if found is None:
             with self._lock:
-                found = self._clients.get(service.name) or self._new_client(service)
-                self._clients[service.name] = found
+                found = self._channels.get(service.name) or self._new_channel(service)
+                self._channels[service.name] = found
         return found
 
     def guard(self, module: str) -> ModuleGuard:
@@ -185,7 +190,7 @@ class RemoteClients:
                 self._guards[module] = found
         return found
 
-    def _new_client(self, service: topology.Service) -> httpx.Client:
+    def _new_channel(self, service: topology.Service) -> Channel:
         transport = self._transport
         url = service_url(service)
         if transport is None and _plays_every_service() and not _url_from_environment(service):
@@ -200,19 +205,14 @@ class RemoteClients:
                 f"service {service.name!r} has no url: set url in the topology or "
                 f"SEAMS_SERVICE_URL_{service.name.upper()}",
             )
-        return httpx.Client(
-            base_url=url,
-            auth=InternalAuth(),
-            transport=transport,
-            # idle connections are dropped before gunicorn's keep-alive (5 s) closes them, so
-            # a call never races the server's close on a reused connection
-            limits=httpx.Limits(max_keepalive_connections=32, keepalive_expiry=4),
-        )
+        if transport is None:
+            return NetworkChannel(url)
+        return TransportChannel(url, transport)
 
     def close(self) -> None:
-        for found in self._clients.values():
+        for found in self._channels.values():
             found.close()
-        self._clients.clear()
+        self._channels.clear()
         self._guards.clear()
 
 
@@ -236,10 +236,10 @@ def configure(transport: httpx.BaseTransport | None = None) -> RemoteClients:
     return _clients
 
 
-def internal_client(service: str) -> httpx.Client:
-    """The pooled, signing ``httpx.Client`` for another service of the topology (base URL
-    set): for any internal channel, not only module api calls."""
-    return _clients.client(topology.current().services[service])
+def internal_client(service: str) -> Channel:
+    """The pooled, signing channel to another service of the topology: for any internal
+    request, not only module api calls."""
+    return _clients.channel(topology.current().services[service])
 
 
 def internal_headers() -> dict[str, str]:
@@ -261,28 +261,26 @@ def post(function: ApiFunction, payload: bytes) -> bytes:
     pool = _clients
     guard = pool.guard(module)
     policy = guard.policy
-    client = pool.client(topology.service_of(module))
+    channel = pool.channel(topology.service_of(module))
     path = PATH.format(module=module, function=name)
 
     def attempt() -> bytes:
         try:
-            response = client.post(
-                path, content=payload, headers=internal_headers(), timeout=policy.timeout_seconds
+            reply = channel.post(path, payload, internal_headers(), policy.timeout_seconds)
+        except ChannelError as exc:
+            reason = (
+                f"timed out after {policy.timeout_seconds} s ({exc})"
+                if exc.timed_out
+                else f"transport error: {exc}"
             )
-        except httpx.TimeoutException as exc:
+            raise _Failure(reason, counts=True) from exc
+        if reply.status >= 500:
+            raise _Failure(f"callee answered {reply.status}", counts=True)
+        if reply.status != 200:
             raise _Failure(
-                f"timed out after {policy.timeout_seconds} s ({exc!r})", counts=True
-            ) from exc
-        except httpx.TransportError as exc:
-            raise _Failure(f"transport error: {exc!r}", counts=True) from exc
-        if response.status_code >= 500:
-            raise _Failure(f"callee answered {response.status_code}", counts=True)
-        if response.status_code != 200:
-            raise _Failure(
-                f"callee refused the call ({response.status_code}): {response.text[:300]}",
-                counts=False,
+                f"callee refused the call ({reply.status}): {reply.text[:300]}", counts=False
             )
-        return response.content
+        return reply.content
 
     def guarded() -> bytes:
         return guard.run(attempt)

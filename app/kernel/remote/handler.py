@@ -7,7 +7,8 @@ to a signed service-to-service call, and on this path it cost more than the call
 (docs/benchmarks.md). What they keep is Django's request handling (URL resolution, the
 ``request_started``/``request_finished`` signals that recycle database connections,
 ``handler500`` for an unhandled error) and :data:`INTERNAL_MIDDLEWARE`: the request log,
-which binds the caller's request id and trace context and counts the request.
+which binds the caller's request id and trace context and counts the request, and the
+problem-details net for Django's own HTML error pages.
 """
 
 from __future__ import annotations
@@ -17,10 +18,15 @@ from typing import Any
 
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.module_loading import import_string
 
 INTERNAL_PREFIX = "/internal/"
-INTERNAL_MIDDLEWARE = ("app.kernel.observability.middleware.RequestLogMiddleware",)
+INTERNAL_MIDDLEWARE = (
+    "app.kernel.observability.middleware.RequestLogMiddleware",
+    "app.kernel.http.middleware.ProblemDetailsMiddleware",  # Django's HTML errors (DEBUG)
+)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -36,6 +42,15 @@ class InternalHandler(WSGIHandler):
         for path in reversed(INTERNAL_MIDDLEWARE):
             chain = convert_exception_to_response(import_string(path)(chain))
         self._middleware_chain = chain
+
+    def get_response(self, request: HttpRequest) -> HttpResponseBase:
+        """With ``Content-Length`` (as Django's ``CommonMiddleware`` sets on the public path):
+        without it gunicorn answers chunked, in more writes, and a kept-alive caller waits
+        on TCP acknowledgements for the last one."""
+        response = super().get_response(request)
+        if not response.streaming and not response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return response
 
 
 class ServiceApplication:

@@ -11,7 +11,7 @@ is derived from ``SECRET_KEY``; production with more than one service refuses to
 without it (app/settings.py).
 
 Public for every internal channel (module api calls, event delivery between services):
-:func:`sign` and :class:`InternalAuth` (an ``httpx.Auth``) on the calling side,
+:func:`sign` on the calling side (every channel of :mod:`.channels` signs),
 :func:`verify` / :func:`verify_request` on the serving side (and
 :func:`app.kernel.remote.server.internal_only` to guard a Django view).
 """
@@ -21,11 +21,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Generator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import httpx
 from django.conf import settings
 
 if TYPE_CHECKING:
@@ -94,15 +92,3 @@ def verify_request(request: HttpRequest) -> None:
     verify(
         request.method or "", request.get_full_path(), request.body, request.headers.get(HEADER, "")
     )
-
-
-class InternalAuth(httpx.Auth):
-    """Signs every request of an ``httpx.Client`` (``httpx.Client(auth=InternalAuth())``)."""
-
-    requires_request_body = True
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers[HEADER] = sign(
-            request.method, request.url.raw_path.decode("ascii"), request.content
-        )
-        yield request

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import httpx
 import pytest
 from django.db import transaction
 
@@ -14,6 +13,7 @@ from app.kernel.events import forwarding, publish
 from app.kernel.events.consumer import Outcome
 from app.kernel.events.models import OutboxMessage, OutboxStatus
 from app.kernel.ownership import acting_as
+from app.kernel.remote.channels import ChannelError
 from modules.orders.events import OrderConfirmed, OrderLine
 
 pytestmark = pytest.mark.django_db
@@ -46,14 +46,14 @@ def fail_with(monkeypatch, exc: Exception) -> list[str]:
 
 
 def test_an_unreachable_service_is_retried_past_the_last_attempt(one_forward, monkeypatch):
-    paths = fail_with(monkeypatch, httpx.ConnectError("refused"))
+    paths = fail_with(monkeypatch, ChannelError("refused"))
     for _ in range(3):  # more rounds than SEAMS_EVENTS_MAX_ATTEMPTS
         outcomes = forwarding.forward_due(using="default", honour_backoff=False)
         assert outcomes == [Outcome.RETRY]
     assert paths == ["notifications /internal/events/notifications/ 1"] * 3
     one_forward.refresh_from_db()
     assert (one_forward.status, one_forward.attempts) == (OutboxStatus.PENDING, 3)
-    assert one_forward.last_error == "ConnectError: refused"
+    assert one_forward.last_error == "ChannelError: refused"
 
 
 def test_a_refused_forward_is_dead_after_the_last_attempt(one_forward, monkeypatch):

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from app.kernel import topology
-from app.kernel.remote import binding, client
+from app.kernel.remote import binding, channels, client
 from tests.e2e.shop import fund
 from tests.kernel.http.auth import access_token
 from tests.kernel.remote.live import LiveService, main_database_url
@@ -114,16 +114,30 @@ def live_payments(tmp_path_factory):
         service.close()
 
 
-def as_monolith_of_split(settings, monkeypatch, live: LiveService, **recording) -> Recording:
+class NetworkSpy:
+    """Records the path of every request sent over the network (:class:`NetworkChannel`),
+    then sends it."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.paths: list[str] = []
+        send = channels.NetworkChannel.post
+
+        def post(channel: channels.NetworkChannel, path: str, *args: object) -> channels.Reply:
+            self.paths.append(path)
+            return send(channel, path, *args)
+
+        monkeypatch.setattr(channels.NetworkChannel, "post", post)
+
+
+def as_monolith_of_split(settings, monkeypatch, live: LiveService) -> NetworkSpy:
     """This process becomes the ``monolith`` service of ``split`` (the topology's own
     decision: payments is remote); payments lives at ``live``, reached over real HTTP."""
     settings.SEAMS_TOPOLOGY = "split"
     settings.SEAMS_SERVICE = "monolith"
     topology.reset()
     monkeypatch.setenv("SEAMS_SERVICE_URL_PAYMENTS", live.url)
-    transport = Recording(httpx.HTTPTransport(), **recording)
-    client.configure(transport)
-    return transport
+    client.configure()
+    return NetworkSpy(monkeypatch)
 
 
 @dataclass
@@ -132,7 +146,7 @@ class Bound:
 
     kind: str
     live: LiveService | None = None
-    transport: Recording | None = None
+    spy: Recording | NetworkSpy | None = None
 
     def fund(self, customer_id: int, amount: str) -> None:
         if self.live is None:
@@ -157,7 +171,7 @@ def bound_local(monkeypatch) -> Recording:
     return transport
 
 
-def _check_binding(bound: Bound, spy: Recording) -> None:
+def _check_binding(bound: Bound, spy: Recording | NetworkSpy) -> None:
     """A remote kind really went over the wire; the local kind never did."""
     if bound.kind == "local":
         assert spy.paths == [], "a local binding sent requests"
@@ -177,7 +191,7 @@ def payments_bound(request, settings, monkeypatch):
     else:
         bound = Bound(kind, None, bound_local(monkeypatch))
     yield bound
-    _check_binding(bound, bound.transport)
+    _check_binding(bound, bound.spy)
 
 
 @pytest.fixture(params=["local", "remote-in-process"])
@@ -188,4 +202,4 @@ def modules_bound(request, monkeypatch):
     else:
         bound = Bound(request.param, None, bound_local(monkeypatch))
     yield bound
-    _check_binding(bound, bound.transport)
+    _check_binding(bound, bound.spy)

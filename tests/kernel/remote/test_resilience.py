@@ -170,7 +170,7 @@ def test_the_breaker_opens_on_a_stopped_callee_and_closes_on_its_restart(
 ):
     path = tmp_path / "split_fast_breaker.toml"
     path.write_text(FAST_BREAKER)
-    transport = as_monolith_of_split(settings, monkeypatch, live_payments)
+    network = as_monolith_of_split(settings, monkeypatch, live_payments)
     settings.SEAMS_TOPOLOGY = str(path)
     topology.reset()
     assert payments_api.balance_get(customer_id=1).customer_id == 1
@@ -181,13 +181,13 @@ def test_the_breaker_opens_on_a_stopped_callee_and_closes_on_its_restart(
                 payments_api.balance_get(customer_id=1)
         breaker = client.clients().guard("payments").breaker
         assert breaker.current_state == pybreaker.STATE_OPEN
-        attempts = len(transport.paths)
+        attempts = len(network.paths)
         with pytest.raises(RemoteCallFailed, match="circuit open"):
             payments_api.balance_get(customer_id=1)
-        assert len(transport.paths) == attempts  # failed fast: no connection attempted
+        assert len(network.paths) == attempts  # failed fast: no connection attempted
     finally:
         live_payments.start()
     time.sleep(1.1)  # the breaker's reset timeout: the next call is a trial
     assert payments_api.balance_get(customer_id=1).customer_id == 1
     assert breaker.current_state == pybreaker.STATE_CLOSED
-    assert len(transport.paths) == attempts + 1
+    assert len(network.paths) == attempts + 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from app.kernel import topology
-from app.kernel.remote import client
+from app.kernel.remote import channels, client
 from tests.kernel.remote.throwaway import load
 
 rmtest = load("rmtest")
@@ -37,7 +37,7 @@ def two_services(tmp_path, settings):
 
 def test_playing_every_service_calls_go_in_process_through_the_endpoint(two_services):
     assert topology.is_remote(None, "rmtest")
-    assert client.internal_client("rmtestsvc").base_url.host == "rmtestsvc.in-process"
+    assert client.internal_client("rmtestsvc").base_url == "http://rmtestsvc.in-process"
     seen = rmtest.seen()  # the topology's own decision, the default transport
     assert seen.module == "rmtest" and seen.request_id  # bound by the server's middleware
 
@@ -45,11 +45,15 @@ def test_playing_every_service_calls_go_in_process_through_the_endpoint(two_serv
 def test_an_explicit_service_url_wins_over_in_process(two_services, monkeypatch):
     monkeypatch.setenv("SEAMS_SERVICE_URL_RMTESTSVC", "http://127.0.0.1:18197")
     client.configure()
-    assert str(client.internal_client("rmtestsvc").base_url) == "http://127.0.0.1:18197"
+    channel = client.internal_client("rmtestsvc")
+    assert isinstance(channel, channels.NetworkChannel)
+    assert channel.base_url == "http://127.0.0.1:18197"
 
 
 def test_a_service_process_calls_the_topology_url(two_services):
     two_services.SEAMS_SERVICE = "monolith"
     topology.reset()
     client.configure()
-    assert str(client.internal_client("rmtestsvc").base_url) == "http://127.0.0.1:18199"
+    channel = client.internal_client("rmtestsvc")
+    assert isinstance(channel, channels.NetworkChannel)
+    assert channel.base_url == "http://127.0.0.1:18199"

@@ -1,0 +1,63 @@
+"""The network channel: signed keep-alive POSTs, and what a dead or silent service looks like."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from app.kernel.remote import signing
+from app.kernel.remote.channels import ChannelError, NetworkChannel
+
+
+class Echo(BaseHTTPRequestHandler):
+    """Answers the signature it was sent, on a kept-alive connection."""
+
+    protocol_version = "HTTP/1.1"
+    peers: set[tuple[str, int]] = set()
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        signing.verify("POST", self.path, body, self.headers[signing.HEADER])
+        Echo.peers.add(self.client_address)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def echo():
+    server = ThreadingHTTPServer(("127.0.0.1", 18990), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Echo.peers.clear()
+    yield "http://127.0.0.1:18990"
+    server.shutdown()
+    server.server_close()
+
+
+def test_calls_are_signed_and_reuse_one_connection(echo):
+    channel = NetworkChannel(echo)
+    for n in range(3):
+        reply = channel.post("/internal/api/x/y/", b'{"n": %d}' % n, {}, 2.0)
+        assert (reply.status, reply.content) == (200, b'{"n": %d}' % n)
+    assert len(Echo.peers) == 1  # one client port: the connection was kept alive
+    channel.close()
+
+
+def test_a_service_that_is_not_listening_is_unreachable_not_timed_out():
+    with pytest.raises(ChannelError) as failed:
+        NetworkChannel("http://127.0.0.1:18991").post("/internal/api/x/y/", b"{}", {}, 2.0)
+    assert not failed.value.timed_out
+
+
+def test_a_service_that_never_answers_times_out():
+    with socket.create_server(("127.0.0.1", 18992)) as silent:  # accepts, never answers
+        with pytest.raises(ChannelError) as failed:
+            NetworkChannel("http://127.0.0.1:18992").post("/internal/api/x/y/", b"{}", {}, 0.3)
+    assert failed.value.timed_out
