@@ -51,8 +51,8 @@ class Process:
 
     def procfile_line(self) -> str:
         assignments = [f"{key}={shlex.quote(value)}" for key, value in self.env.items()]
-        command = " ".join(shlex.quote(part) for part in self.command)
-        return f"{self.name}: env {' '.join(assignments)} {command}".replace("  ", " ")
+        words = ["env", *assignments, *(shlex.quote(part) for part in self.command)]
+        return f"{self.name}: {' '.join(words)}"
 
 
 def url_variable(service: str) -> str:
