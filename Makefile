@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: venv lock run test test-split lint bandit audit fuzz test-slow chaos bench up up-env clean
+.PHONY: venv lock run test test-split lint bandit audit fuzz test-slow chaos drills bench up up-split up-env clean
 
 # Two hash-checked locks: requirements.lock (runtime: all the image installs) and
 # requirements-dev.lock (test and lint tools, pinned to the runtime lock's versions).
@@ -46,6 +46,7 @@ lint: venv
 	$(BIN)/python manage.py modules docs --check
 	$(BIN)/python manage.py modules api-contracts --check
 	$(BIN)/lint-imports --no-cache importlinter.ini
+	$(BIN)/python manage.py topology edge --topology split --check docker/edge/split.conf
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(MAKE) --no-print-directory bandit
@@ -85,6 +86,11 @@ test-slow: venv
 chaos: venv
 	$(BIN)/pytest -m chaos -p no:cacheprovider -s tests/chaos
 
+# Failure drills on the split topology with real processes (payments down and back, past
+# the saga deadline, notifications down): tests/drills, docs/drills.md. A few minutes.
+drills: venv
+	$(BIN)/pytest -m drills -p no:cacheprovider -s tests/drills
+
 bench: venv
 	$(BIN)/pytest -m bench -p no:cacheprovider bench
 
@@ -94,6 +100,16 @@ bench: venv
 up: up-env venv
 	$(BIN)/python manage.py migrate --noinput
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) $(BIN)/honcho start -f Procfile -p $(PORT)
+
+# The split topology on this machine (docs/topology.md): the monolith, payments and
+# notifications services, each with its web, worker, relay and beat, nginx in front on
+# HOST:PORT (the services on PORT+1...). Each service's database (DATABASE_URL + _<alias>)
+# is created if missing and migrated first. Needs nginx. Ctrl-C stops all of them.
+UP_SPLIT_DIR := var/up-split
+up-split: up-env venv
+	$(BIN)/python manage.py topology migrate --topology split
+	$(BIN)/python manage.py topology procfile --topology split --host $(HOST) --port $(PORT) --dir $(UP_SPLIT_DIR)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f $(UP_SPLIT_DIR)/Procfile -d $(CURDIR)
 
 up-env:
 	@test -n "$$DATABASE_URL" || { echo "make up: set DATABASE_URL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/seams (make run needs neither)" >&2; exit 2; }

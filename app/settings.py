@@ -319,8 +319,11 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# The kernel's tasks (relay sweep, prune) work on the database of the process running them:
+# each service of a split topology has a kernel queue of its own, so they run in its worker.
 CELERY_TASK_DEFAULT_QUEUE = SEAMS_EVENTS_KERNEL_QUEUE = env.str(
-    "SEAMS_EVENTS_KERNEL_QUEUE", default="seams_events"
+    "SEAMS_EVENTS_KERNEL_QUEUE",
+    default=f"seams_events_{SEAMS_SERVICE}" if SEAMS_SERVICE else "seams_events",
 )
 CELERY_BEAT_RELAY_SWEEP_SECONDS = env.float("CELERY_BEAT_RELAY_SWEEP_SECONDS", default=30.0)
 CELERY_BEAT_PRUNE_SECONDS = env.float("CELERY_BEAT_PRUNE_SECONDS", default=3600.0)

@@ -1,8 +1,9 @@
 """Test-wide set-up: services a test needs are declared with markers; throttle counters
 and password hashing are reset per test.
 
-``@pytest.mark.postgres`` and ``@pytest.mark.redis`` tests skip, saying why, when the
-service is not configured, and fail instead when ``CI=true`` or ``SEAMS_REQUIRE_SERVICES=1``.
+``@pytest.mark.postgres``, ``@pytest.mark.redis`` and ``@pytest.mark.nginx`` tests skip,
+saying why, when the service (or binary) is missing, and fail instead when ``CI=true`` or
+``SEAMS_REQUIRE_SERVICES=1``.
 """
 
 import os
@@ -11,6 +12,8 @@ import pytest
 import redis
 from django.conf import settings
 from django.core.cache import cache
+
+from app.kernel.topology import TopologyError, processes
 
 REQUIRE_SERVICES = os.environ.get("CI") == "true" or os.environ.get("SEAMS_REQUIRE_SERVICES") == "1"
 
@@ -28,11 +31,16 @@ def _missing_service(marker: str) -> str | None:
             redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
         except redis.RedisError as exc:
             return f"Redis at REDIS_URL does not answer: {exc}"
+    if marker == "nginx":
+        try:
+            processes.nginx_binary()
+        except TopologyError as exc:
+            return str(exc)
     return None
 
 
 def pytest_runtest_setup(item):
-    for marker in ("postgres", "redis"):
+    for marker in ("postgres", "redis", "nginx"):
         if marker in item.keywords and (reason := _missing_service(marker)):
             if REQUIRE_SERVICES:
                 pytest.fail(

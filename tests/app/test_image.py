@@ -212,11 +212,12 @@ def test_procfile_starts_each_role_through_the_entrypoint():
         assert shlex.split(command) == ["docker/entrypoint.sh", name]
 
 
+@pytest.mark.parametrize("target", ["up", "up-split"])
 @pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])
-def test_make_up_refuses_without_the_services(missing):
+def test_make_up_refuses_without_the_services(missing, target):
     env = clean_env(DATABASE_URL="postgres://x/y", REDIS_URL="redis://x:6379/0")
     del env[missing]
-    result = run(["make", "--no-print-directory", "up"], env=env)
+    result = run(["make", "--no-print-directory", target], env=env)
     assert result.returncode != 0
     assert f"make up: set {missing}" in result.stderr
 
