@@ -57,7 +57,7 @@ def test_a_service_that_is_not_listening_is_unreachable_not_timed_out():
 
 
 def test_a_service_that_never_answers_times_out():
-    with socket.create_server(("127.0.0.1", 18992)) as silent:  # accepts, never answers
-        with pytest.raises(ChannelError) as failed:
-            NetworkChannel("http://127.0.0.1:18992").post("/internal/api/x/y/", b"{}", {}, 0.3)
+    silent = socket.create_server(("127.0.0.1", 18992))  # accepts, never answers
+    with silent, pytest.raises(ChannelError) as failed:
+        NetworkChannel("http://127.0.0.1:18992").post("/internal/api/x/y/", b"{}", {}, 0.3)
     assert failed.value.timed_out
