@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from django.apps import apps
-from django.core.serializers.json import DjangoJSONEncoder
+from django.core import serializers
 from django.core.management.color import no_style
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, transaction
 
 from app.kernel.events.models import InboxEntry, OutboxMessage, OutboxStatus
@@ -84,9 +85,11 @@ class _Part:
 
     def rows(self, alias: str) -> models.QuerySet:
         if self.inbox_of:
-            return InboxEntry.objects.using(alias).filter(
-                handler__startswith=f"{self.inbox_of}."
-            ).order_by("event_id", "handler")
+            return (
+                InboxEntry.objects.using(alias)
+                .filter(handler__startswith=f"{self.inbox_of}.")
+                .order_by("event_id", "handler")
+            )
         return self.model._base_manager.using(alias).order_by("pk")
 
     def fields(self) -> list[models.Field]:
@@ -134,16 +137,18 @@ def _preflight(module: str, source: str, target: str, replace: bool) -> None:
             )
 
 
-def _copies(part: _Part, source: str) -> Iterator[list[models.Model]]:
-    fields = part.fields()
-    batch = []
-    for row in part.rows(source).iterator(chunk_size=CHUNK):
-        batch.append(part.model(**{f.attname: getattr(row, f.attname) for f in fields}))
-        if len(batch) == CHUNK:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _copy(part: _Part, source: str, target: str) -> int:
+    """Copy the part's rows the way ``loaddata`` saves them (raw: no ``auto_now``, no
+    signals' side effects), keeping primary keys except for inbox entries."""
+    count = 0
+    rows = part.rows(source).iterator(chunk_size=CHUNK)
+    while batch := list(islice(rows, CHUNK)):
+        for copied in serializers.deserialize("python", serializers.serialize("python", batch)):
+            if part.inbox_of:
+                copied.object.pk = None
+            copied.save(using=target)
+            count += 1
+    return count
 
 
 def move(module: str, *, source: str, target: str, replace: bool = False) -> dict[str, int]:
@@ -157,11 +162,7 @@ def move(module: str, *, source: str, target: str, replace: bool = False) -> dic
             for part in reversed(parts):
                 part.rows(target).delete()
         for part in parts:
-            count = 0
-            for batch in _copies(part, source):
-                part.model._base_manager.using(target).bulk_create(batch)
-                count += len(batch)
-            copied[part.label] = count
+            copied[part.label] = _copy(part, source, target)
         connection = connections[target]
         own = [part.model for part in parts if not part.inbox_of]
         statements = connection.ops.sequence_reset_sql(no_style(), own)

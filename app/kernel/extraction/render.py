@@ -51,13 +51,17 @@ def as_text(readiness: Readiness) -> str:
     out += _section("warnings:", [f"- {w}" for w in readiness.warnings])
     out += _section(
         f"synchronous api calls in ({c.module}'s api: {', '.join(c.api) or 'none'}):",
-        [f"{u.caller} → {u.qualname}{'' if u.idempotent else ' [not idempotent]'}  {u.where}"
-         for u in c.calls_in],
+        [
+            f"{u.caller} → {u.qualname}{'' if u.idempotent else ' [not idempotent]'}  {u.where}"
+            for u in c.calls_in
+        ],
     )
     out += _section(
         f"synchronous api calls out (depends_on: {', '.join(c.depends_on) or 'nothing'}):",
-        [f"{u.qualname}{'' if u.idempotent else ' [not idempotent]'}  {u.where}"
-         for u in c.calls_out],
+        [
+            f"{u.qualname}{'' if u.idempotent else ' [not idempotent]'}  {u.where}"
+            for u in c.calls_out
+        ],
     )
     out += _section(
         "events in (consumes):",
@@ -83,8 +87,11 @@ def as_text(readiness: Readiness) -> str:
     out += _section("notes:", [f"- {n}" for n in readiness.notes])
     out.append("steps:")
     for number, step in enumerate(readiness.steps, 1):
-        out += [f"  {number}. {step.title}", f"     run:    {step.run}",
-                f"     verify: {step.verify}"]
+        out += [
+            f"  {number}. {step.title}",
+            f"     run:    {step.run}",
+            f"     verify: {step.verify}",
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -112,7 +119,8 @@ def as_toml(topology: Topology) -> str:
     default = topology.resilience.default.model_dump()
     changed = {k: v for k, v in default.items() if v != Resilience().model_dump()[k]}
     if changed:
-        out += ["", "[resilience.default]", *(f"{k} = {_toml_value(v)}" for k, v in changed.items())]
+        out += ["", "[resilience.default]"]
+        out += [f"{k} = {_toml_value(v)}" for k, v in changed.items()]
     for module, override in topology.resilience.modules.items():
         fields = override.model_dump(exclude_none=True)
         out += ["", f"[resilience.modules.{module}]"]

@@ -4,7 +4,8 @@ python manage.py extraction report payments                  # verdict, facts, s
 python manage.py extraction report payments --format json
 python manage.py extraction report notifications --format toml > topologies/notifications-out.toml
 SEAMS_TOPOLOGY=split python manage.py extraction move-data payments --from default --to payments
-SEAMS_TOPOLOGY=split python manage.py extraction move-data payments --from default --to payments --verify
+SEAMS_TOPOLOGY=split python manage.py extraction move-data payments --from default --to payments \
+    --verify                                                  # compare only
 
 docs/extraction.md is the playbook.
 """
@@ -16,10 +17,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from app.kernel.events.bus import bus
 from app.kernel.extraction import move, render
 from app.kernel.extraction.coupling import project_coupling
 from app.kernel.extraction.readiness import assess
-from app.kernel.events.bus import bus
 from app.kernel.modules import manifests
 from app.kernel.topology.files import load
 from app.kernel.topology.schema import TopologyError
@@ -33,9 +34,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         report = sub.add_parser("report", help="coupling, readiness verdict and steps")
         report.add_argument("module")
-        report.add_argument(
-            "--topology", help="the topology it leaves (default: SEAMS_TOPOLOGY)"
-        )
+        report.add_argument("--topology", help="the topology it leaves (default: SEAMS_TOPOLOGY)")
         report.add_argument("--name", help="the new topology's name (default: <module>-out)")
         report.add_argument("--format", default="text", choices=("text", "json", "toml"))
         data = sub.add_parser("move-data", help="copy a module's rows to another database")
