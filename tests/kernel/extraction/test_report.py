@@ -208,3 +208,13 @@ def test_a_function_called_across_but_not_idempotent_warns():
         "payments.payment_capture is called across the boundary but not declared idempotent" in w
         for w in found.warnings
     )
+
+
+def test_inventory_alone_is_blocked_by_a_cycle_of_calls_through_the_monolith():
+    # orders (staying) calls inventory, and inventory calls catalog (staying)
+    found = facts("inventory")
+    assert found["verdict"] == "blocked"
+    assert found["blockers"] == [
+        "topology check: services call each other in a cycle: inventory → monolith → "
+        "inventory (regroup the modules, or let one side react to events instead of calling)"
+    ]
