@@ -45,6 +45,8 @@ lint: venv
 	$(BIN)/python manage.py modules contracts --check
 	$(BIN)/python manage.py modules docs --check
 	$(BIN)/python manage.py modules api-contracts --check
+	$(BIN)/python manage.py topology k8s --check
+	$(BIN)/kubernetes-validate --strict --quiet deploy/k8s/*/*.yaml
 	$(BIN)/lint-imports --no-cache importlinter.ini
 	$(BIN)/python manage.py topology edge --topology split --check docker/edge/split.conf
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -7,6 +7,8 @@ python manage.py topology show --topology split --format mermaid
 python manage.py topology edge --topology split   # the edge's nginx.conf (docker/edge/)
 python manage.py topology migrate --topology split   # each service's database: create, migrate
 python manage.py topology procfile --topology split --port 8000 --dir var/up-split
+python manage.py topology k8s --topology split    # Kubernetes manifests (--write: deploy/k8s/)
+python manage.py topology k8s --check             # deploy/k8s/ matches the topologies (CI)
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from app.kernel.modules import manifests
-from app.kernel.topology import describe, nginx, processes
+from app.kernel.topology import describe, k8s, nginx, processes
 from app.kernel.topology.files import load, shipped
 from app.kernel.topology.schema import TopologyError
 from app.kernel.topology.validation import modules_offering_api, validate_project
@@ -35,24 +37,37 @@ class Command(BaseCommand):
     help = "Check, show or run topologies: which service hosts which module, on which database."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("action", choices=("check", "show", "edge", "migrate", "procfile"))
+        parser.add_argument(
+            "action", choices=("check", "show", "edge", "migrate", "procfile", "k8s")
+        )
         parser.add_argument("--topology", help="a name under topologies/ or a path")
         parser.add_argument("--format", default="text", choices=("text", "mermaid"))
+        parser.add_argument(
+            "--check",
+            nargs="?",
+            const=True,
+            metavar="FILE",
+            help="edge: fail unless FILE (default docker/edge/<topology>.conf) holds what would "
+            "be written; k8s: fail when deploy/k8s/ is stale",
+        )
+        parser.add_argument("--host", help="procfile: the edge's address; k8s: the public host")
         edge = parser.add_argument_group("edge")
         edge.add_argument("--output", help="edge: write the configuration to this file")
-        edge.add_argument(
-            "--check", metavar="FILE", help="edge: fail unless FILE holds what would be written"
-        )
         run = parser.add_argument_group("procfile")
-        run.add_argument("--host", default="127.0.0.1", help="the edge's public address")
         run.add_argument("--port", type=int, default=8000, help="the edge's public port")
         run.add_argument("--dir", default="var/up-split", help="where the processes' files go")
+        manifests_ = parser.add_argument_group("k8s")
+        manifests_.add_argument("--write", action="store_true", help="k8s: rewrite deploy/k8s/")
+        manifests_.add_argument("--image", default=k8s.DEFAULT_IMAGE, help="k8s: the image")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         chosen = options["topology"]
         try:
             if action == "check":
                 self.check_all([chosen] if chosen else shipped())
+                return
+            if action == "k8s":
+                self.k8s([chosen] if chosen else shipped(), options)
                 return
             name = chosen or settings.SEAMS_TOPOLOGY
             getattr(self, action)(name, options)
@@ -78,7 +93,7 @@ class Command(BaseCommand):
             generated_by=command,
         )
         if options["check"]:
-            path = Path(options["check"])
+            path = Path(output if options["check"] is True else options["check"])
             if not path.is_file() or path.read_text(encoding="utf-8") != text:
                 raise CommandError(f"{path} is out of date with topology {name!r}: run `{command}`")
             self.stdout.write(f"{path}: up to date")
@@ -112,7 +127,8 @@ class Command(BaseCommand):
         for them, under --dir."""
         state = Path(options["dir"]).resolve()
         plan = processes.plan(name, port=options["port"], state_dir=state)
-        processes.write_edge(name, host=options["host"], port=options["port"], state_dir=state)
+        host = options["host"] or "127.0.0.1"
+        processes.write_edge(name, host=host, port=options["port"], state_dir=state)
         path = state / "Procfile"
         path.write_text(processes.procfile(plan), encoding="utf-8")
         self.stdout.write(str(path))
@@ -135,3 +151,32 @@ class Command(BaseCommand):
                 self.stdout.write(f"{name}: ok")
         if failed:
             raise CommandError(f"invalid topology: {', '.join(failed)}")
+
+    def k8s(self, names: list[str], options: dict[str, Any]) -> None:
+        """Kubernetes manifests per topology: printed, written under deploy/k8s/ or checked."""
+        topologies = [load(name) for name in names]
+        root = Path(settings.BASE_DIR)
+        if options["write"] or options["check"]:
+            files = k8s.wanted(topologies)
+            if options["check"]:
+                if problems := k8s.stale(root, files):
+                    raise CommandError(
+                        f"stale Kubernetes manifests: {', '.join(problems)}; regenerate them "
+                        f"with `python manage.py topology k8s --write`"
+                    )
+                self.stdout.write(f"{len(files)} Kubernetes manifest files are up to date")
+                return
+            for path in k8s.stale(root, files):
+                if path not in files:
+                    (root / path).unlink()
+                    self.stdout.write(f"removed {path}")
+            for path, text in files.items():
+                (root / path).parent.mkdir(parents=True, exist_ok=True)
+                (root / path).write_text(text, encoding="utf-8")
+                self.stdout.write(f"wrote {path}")
+            return
+        for topology in topologies:
+            host = options["host"] or k8s.DEFAULT_HOST
+            rendered = k8s.render(topology, image=options["image"], host=host)
+            for name, text in rendered.items():
+                self.stdout.write(f"---\n# {name}\n{text}", ending="")
