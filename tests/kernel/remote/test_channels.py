@@ -33,10 +33,10 @@ class Echo(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def echo():
-    server = ThreadingHTTPServer(("127.0.0.1", 18990), Echo)
+    server = ThreadingHTTPServer(("127.0.0.1", 18980), Echo)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     Echo.peers.clear()
-    yield "http://127.0.0.1:18990"
+    yield "http://127.0.0.1:18980"
     server.shutdown()
     server.server_close()
 
@@ -52,12 +52,12 @@ def test_calls_are_signed_and_reuse_one_connection(echo):
 
 def test_a_service_that_is_not_listening_is_unreachable_not_timed_out():
     with pytest.raises(ChannelError) as failed:
-        NetworkChannel("http://127.0.0.1:18991").post("/internal/api/x/y/", b"{}", {}, 2.0)
+        NetworkChannel("http://127.0.0.1:18981").post("/internal/api/x/y/", b"{}", {}, 2.0)
     assert not failed.value.timed_out
 
 
 def test_a_service_that_never_answers_times_out():
-    silent = socket.create_server(("127.0.0.1", 18992))  # accepts, never answers
+    silent = socket.create_server(("127.0.0.1", 18982))  # accepts, never answers
     with silent, pytest.raises(ChannelError) as failed:
-        NetworkChannel("http://127.0.0.1:18992").post("/internal/api/x/y/", b"{}", {}, 0.3)
+        NetworkChannel("http://127.0.0.1:18982").post("/internal/api/x/y/", b"{}", {}, 0.3)
     assert failed.value.timed_out
