@@ -60,3 +60,14 @@ def test_customers_get_403_on_staff_endpoints_and_nothing_changes(
     assert_problem(call(customer, method, path, product), 403, "permission-denied")
     assert Api().get(f"{API}/catalog/products/{product['id']}/").json() == product
     assert shop.stock(product["sku"])["on_hand"] == 1
+
+
+@pytest.mark.parametrize(
+    "path", ["/internal/api/payments/balance_get/", "/internal/events/notifications/"]
+)
+def test_internal_endpoints_serve_no_client_even_with_a_customer_token(path, customer):
+    for caller in (Api(), customer):
+        response = caller.post(path, {"customer_id": customer.id})
+        assert response.status_code in (401, 404), (path, response.status_code, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "value" not in response.json()  # what a served call answers

@@ -130,7 +130,7 @@ def settle_cancelled(customer: Customer, order_id: int) -> dict:
     )
 
 
-def test_another_customers_order_is_404_to_read_and_to_cancel(shop):
+def test_another_customers_order_is_404_and_nothing_of_it_shows_in_my_lists(shop):
     sku = shop.product(stock=1)["sku"]
     owner, other = shop.customer(funds="10.00"), shop.customer()
     order = place(owner, (sku, 1))
@@ -138,6 +138,9 @@ def test_another_customers_order_is_404_to_read_and_to_cancel(shop):
     assert_problem(other.post(f"{API}/orders/{order['id']}/cancel/"), 404, "not-found")
     assert other.get(f"{API}/orders/").json()["count"] == 0
     assert settle(owner, order)["status"] == "confirmed"
+    wait_for(lambda: notified(owner, order["id"], "order_confirmed"), "the owner's notification")
+    assert other.get(f"{API}/notifications/").json()["count"] == 0
+    assert other.get(f"{API}/payments/transactions/").json()["count"] == 0
 
 
 def test_staff_sales_report_counts_confirmed_units_of_a_sku(shop, staff):
