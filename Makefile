@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: venv lock run test test-split lint bandit audit fuzz test-slow chaos drills bench up up-split up-env clean
+.PHONY: venv lock run test test-split lint bandit audit fuzz test-slow chaos drills bench acceptance up up-split up-env clean
 
 # Two hash-checked locks: requirements.lock (runtime: all the image installs) and
 # requirements-dev.lock (test and lint tools, pinned to the runtime lock's versions).
@@ -95,6 +95,13 @@ drills: venv
 
 bench: venv
 	$(BIN)/pytest -m bench -p no:cacheprovider bench
+
+# The black-box acceptance suite (acceptance/, HTTP only) against a system already running at
+# SEAMS_ACCEPTANCE_URL, staff from SEAMS_ACCEPTANCE_STAFF_USER / _PASSWORD. To start one, run
+# it and stop it again: acceptance/run.sh up|up-split|run (docs/acceptance.md).
+acceptance: venv
+	@test -n "$$SEAMS_ACCEPTANCE_URL" || { echo "make acceptance: set SEAMS_ACCEPTANCE_URL (e.g. http://127.0.0.1:8000), or let acceptance/run.sh up start a system" >&2; exit 2; }
+	$(BIN)/pytest -c acceptance/pytest.ini acceptance
 
 # The production-like topology without Docker: gunicorn web, Celery worker, outbox relay and
 # beat from the Procfile (each through docker/entrypoint.sh), against PostgreSQL and Redis.

@@ -13,13 +13,18 @@ What it adds to the routing table, the same in every topology:
 - ``/internal/`` (signed service-to-service calls and event forwards) answers 404 as a
   problem, matched after nginx has decoded and normalised the path; the services get that
   normalised path too (``proxy_pass`` with the prefix), so they route on what nginx did;
-- a service that does not answer is a 503 problem with ``Retry-After``, not nginx's HTML.
+- a service that does not answer is a 503 problem with ``Retry-After``, not nginx's HTML;
+- bodies are let through up to twice Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``, so the
+  service answers its own 413 problem for what it refuses; beyond, the edge answers the
+  same problem itself.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+
+from django.conf import settings
 
 from app.kernel.http.problems import problem
 from app.kernel.topology.edge import INTERNAL_PREFIX, public_routes
@@ -32,6 +37,10 @@ def _problem_literal(status: int, **fields: str) -> str:
     text = json.dumps(problem(status, **fields), separators=(",", ":"))
     assert "'" not in text and "$" not in text, "an nginx string literal cannot hold it"
     return f"'{text}'"
+
+
+def _body_limit() -> str:
+    return f"{2 * settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024}k"
 
 
 def upstream_name(service: str) -> str:
@@ -60,7 +69,10 @@ def render(
         "    fastcgi_temp_path fastcgi_temp;",
         "    uwsgi_temp_path uwsgi_temp;",
         "    scgi_temp_path scgi_temp;",
-        "    client_max_body_size 1m;",
+        f"    client_max_body_size {_body_limit()};",
+        # in memory: a temporary file would need a directory nginx's workers (nobody, when
+        # started as root) can write to
+        f"    client_body_buffer_size {_body_limit()};",
         "    server_tokens off;",
         "",
         "    map $http_host $seams_host {",
@@ -89,11 +101,24 @@ def render(
         "        proxy_pass_header Server;",
         "        proxy_read_timeout 60s;",
         "        error_page 502 504 = @unavailable;",
+        "        error_page 413 = @too_large;",
         "",
         f"        location ^~ {INTERNAL_PREFIX} {{",
         "            default_type application/problem+json;",
         "            return 404 "
         + _problem_literal(404, code="not-found", title="Not found.", detail="No such resource.")
+        + ";",
+        "        }",
+        "",
+        "        location @too_large {",
+        "            default_type application/problem+json;",
+        "            return 413 "
+        + _problem_literal(
+            413,
+            code="payload-too-large",
+            title="The request body is too large.",
+            detail="The request body is over the size this API accepts.",
+        )
         + ";",
         "        }",
         "",

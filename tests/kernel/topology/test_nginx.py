@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from app.kernel.topology import nginx, processes
@@ -41,7 +42,9 @@ class _Stub(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_POST = do_GET
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.do_GET()
 
     def log_message(self, *args: object) -> None:
         pass
@@ -137,6 +140,17 @@ def test_the_internal_endpoints_are_unreachable_through_the_edge(edge, path):
         assert response.status == 404, (path, body)
         assert response.getheader("Content-Type") == "application/problem+json"
         assert json.loads(body)["status"] == 404
+
+
+def test_bodies_django_refuses_reach_the_service_and_larger_ones_are_the_same_problem(edge):
+    base, _ = edge
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    passed = httpx.post(f"{base}/api/v1/orders/", content=b"x" * (limit + 1), timeout=30)
+    assert passed.json()["service"] == "monolith"  # it answers its own 413 problem
+    refused = httpx.post(f"{base}/api/v1/orders/", content=b"x" * (2 * limit + 1), timeout=30)
+    assert refused.status_code == 413
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"] == "urn:seams:problem:payload-too-large"
 
 
 def test_a_service_that_does_not_answer_is_a_503_problem_with_retry_after(edge):
