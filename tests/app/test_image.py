@@ -19,7 +19,7 @@ from tests.app.conftest import ROOT, clean_env, run
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
 
 ROLES = {
-    "web": ["gunicorn", "app.wsgi:application", "-c", "app/gunicorn.conf.py"],
+    "web": ["gunicorn", "app.wsgi:application", "-c", "app/gunicorn_conf.py"],
     "worker": ["celery", "-A", "app", "worker", "--loglevel", "INFO"],
     "relay": ["python", "manage.py", "events", "relay"],
     "beat": ["celery", "-A", "app", "beat", "--loglevel", "INFO", "--schedule"],
