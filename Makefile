@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: venv lock run test test-split lint bandit audit fuzz test-slow chaos bench up up-env clean
+.PHONY: venv lock run seed test test-split lint bandit audit fuzz test-slow chaos bench up up-env clean
 
 # Two hash-checked locks: requirements.lock (runtime: all the image installs) and
 # requirements-dev.lock (test and lint tools, pinned to the runtime lock's versions).
@@ -32,11 +32,17 @@ lock: venv
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes $(addprefix -r ,$(LOCKS))
 	touch $(BIN)/.installed
 
-# The shop on embedded defaults: SQLite, no Redis, events delivered in process.
-run: venv
+# The shop on embedded defaults: SQLite, no Redis, events delivered in process. Prints the
+# front door's links (and the demo logins) before it serves.
+run: seed
+	$(BIN)/python manage.py frontdoor http://$(HOST):$(PORT)
+	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+# Demo data (idempotent) in the database DATABASE_URL names (SQLite without it): a customer, a
+# member of staff who may view every module's data in the admin, products with stock.
+seed: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 # Every check CI runs. DATABASE_URL / REDIS_URL select real services; CI=true makes a test
 # that needs one of them and cannot reach it a failure instead of a skip.
@@ -90,9 +96,10 @@ bench: venv
 
 # The production-like topology without Docker: gunicorn web, Celery worker, outbox relay and
 # beat from the Procfile (each through docker/entrypoint.sh), against PostgreSQL and Redis.
-# Ctrl-C stops all of them.
+# Ctrl-C stops all of them. SEAMS_SEED_DEMO=1 seeds the demo data first (as `make seed`).
 up: up-env venv
 	$(BIN)/python manage.py migrate --noinput
+	@if [ "$$SEAMS_SEED_DEMO" = 1 ]; then $(BIN)/python manage.py seed_demo; fi
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) $(BIN)/honcho start -f Procfile -p $(PORT)
 
 up-env:
