@@ -3,8 +3,10 @@
 A fenced block claims to run when its info string says ``run`` after the language:
 ```` ```python run ```` or ```` ```sh run ````. Python blocks are executed in a fresh
 namespace in the test process (Django set up, a test database); shell blocks by
-``bash -euo pipefail`` at the repository root with ``.venv/bin`` first on ``PATH``. Blocks
-without ``run`` are illustrations (synopses with ``[--flag]``, fragments with ``...``).
+``bash -euo pipefail`` at the repository root with ``.venv/bin`` first on ``PATH``;
+```` ```sh run server ```` blocks talk to a live server with the demo data, at ``$BASE``
+(the block defaults it to ``make run``'s address; the test points it at its own server).
+Blocks without ``run`` are illustrations (synopses with ``[--flag]``, fragments with ``...``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Example:
     line: int
     language: str
     code: str
+    server: bool = False
 
     @property
     def id(self) -> str:
@@ -38,7 +41,7 @@ def examples_in(path: Path) -> list[Example]:
         words = match["info"].split()
         if len(words) >= 2 and words[0] in RUNNABLE and "run" in words[1:]:
             line = text.count("\n", 0, match.start()) + 1
-            found.append(Example(path, line, words[0], match["body"]))
+            found.append(Example(path, line, words[0], match["body"], "server" in words[2:]))
     return found
 
 
