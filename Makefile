@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: venv lock run seed test test-split lint bandit audit fuzz test-slow chaos bench up up-env clean
+.PHONY: venv lock run seed generate test test-split lint bandit audit fuzz test-slow chaos bench up up-env clean
 
 # Two hash-checked locks: requirements.lock (runtime: all the image installs) and
 # requirements-dev.lock (test and lint tools, pinned to the runtime lock's versions).
@@ -44,6 +44,15 @@ seed: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 
+# Every generated file, one line each (a new generated file adds its line here). Each drift
+# check in `lint` and the tests names its own line when it fails; this rewrites them all.
+generate: venv
+	$(BIN)/python manage.py modules contracts --write
+	$(BIN)/python manage.py modules docs --write
+	$(BIN)/python manage.py modules api-contracts --write
+	$(BIN)/python manage.py events contracts --write
+	$(BIN)/python manage.py spectacular --file docs/openapi.yaml --validate
+
 # Every check CI runs. DATABASE_URL / REDIS_URL select real services; CI=true makes a test
 # that needs one of them and cannot reach it a failure instead of a skip.
 lint: venv
@@ -51,6 +60,7 @@ lint: venv
 	$(BIN)/python manage.py modules contracts --check
 	$(BIN)/python manage.py modules docs --check
 	$(BIN)/python manage.py modules api-contracts --check
+	$(BIN)/python manage.py events contracts
 	$(BIN)/lint-imports --no-cache importlinter.ini
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check --fail-level WARNING

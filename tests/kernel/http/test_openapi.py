@@ -21,7 +21,8 @@ def test_committed_schema_matches_the_code(tmp_path):
     call_command("spectacular", "--file", str(generated), "--validate")
     assert COMMITTED.exists(), f"docs/openapi.yaml is missing; generate it: {REGENERATE}"
     assert generated.read_text() == COMMITTED.read_text(), (
-        f"docs/openapi.yaml is stale: the API changed. Regenerate and commit it: {REGENERATE}"
+        f"docs/openapi.yaml is stale: the API changed. Regenerate and commit it: {REGENERATE} "
+        "(`make generate` regenerates every generated file)"
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from app.kernel.boundaries import describe
+from app.kernel.boundaries.describe import REGENERATE_ALL
 from app.kernel.modules import manifests
 from app.kernel.remote import contracts as api_contracts
 
@@ -66,7 +67,7 @@ class Command(BaseCommand):
             if current != wanted:
                 raise CommandError(
                     f"{relative} is stale: regenerate it with "
-                    f"`python manage.py modules {action} --write`"
+                    f"`python manage.py modules {action} --write` ({REGENERATE_ALL})"
                 )
             self.stdout.write(f"{relative} is up to date")
         elif options["write"]:
@@ -84,5 +85,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"wrote {path.relative_to(directory.parent.parent)}")
             return
         if problems := api_contracts.check(modules, directory):
-            raise CommandError("module api contracts:\n  " + "\n  ".join(problems))
+            raise CommandError(
+                "module api contracts:\n  " + "\n  ".join(problems) + f"\n({REGENERATE_ALL})"
+            )
         self.stdout.write(f"{len(modules)} module api contracts OK")
