@@ -1,8 +1,9 @@
 """Test-wide set-up: services a test needs are declared with markers; throttle counters
 and password hashing are reset per test.
 
-``@pytest.mark.postgres`` and ``@pytest.mark.redis`` tests skip, saying why, when the
-service is not configured, and fail instead when ``CI=true`` or ``SEAMS_REQUIRE_SERVICES=1``.
+``@pytest.mark.postgres``, ``@pytest.mark.redis`` and ``@pytest.mark.browser`` (Debian's
+Chromium at ``SEAMS_CHROMIUM``, default ``/usr/bin/chromium``) tests skip, saying why, when
+the service is missing, and fail instead when ``CI=true`` or ``SEAMS_REQUIRE_SERVICES=1``.
 """
 
 import os
@@ -13,6 +14,10 @@ from django.conf import settings
 from django.core.cache import cache
 
 REQUIRE_SERVICES = os.environ.get("CI") == "true" or os.environ.get("SEAMS_REQUIRE_SERVICES") == "1"
+
+
+CHROMIUM = os.environ.get("SEAMS_CHROMIUM", "/usr/bin/chromium")
+SERVICE_MARKERS = ("postgres", "redis", "browser")
 
 
 def _missing_service(marker: str) -> str | None:
@@ -28,11 +33,13 @@ def _missing_service(marker: str) -> str | None:
             redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
         except redis.RedisError as exc:
             return f"Redis at REDIS_URL does not answer: {exc}"
+    if marker == "browser" and not os.access(CHROMIUM, os.X_OK):
+        return f"needs Chromium at {CHROMIUM}: apt-get install chromium (.ci/run does)"
     return None
 
 
 def pytest_runtest_setup(item):
-    for marker in ("postgres", "redis"):
+    for marker in SERVICE_MARKERS:
         if marker in item.keywords and (reason := _missing_service(marker)):
             if REQUIRE_SERVICES:
                 pytest.fail(
