@@ -13,6 +13,8 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 
+pytest_plugins = ["tests.scenarios"]  # the ``scenario`` fixture: publish or call, then wait
+
 REQUIRE_SERVICES = os.environ.get("CI") == "true" or os.environ.get("SEAMS_REQUIRE_SERVICES") == "1"
 
 
