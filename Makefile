@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: venv lock run seed generate test test-split lint bandit audit fuzz test-slow chaos bench up up-env clean
+.PHONY: venv lock run seed generate test test-split test-changed test-tutorial lint bandit audit fuzz test-slow chaos bench up up-env clean
 
 # Two hash-checked locks: requirements.lock (runtime: all the image installs) and
 # requirements-dev.lock (test and lint tools, pinned to the runtime lock's versions).
@@ -92,6 +92,19 @@ FUZZ_EXAMPLES ?= 400
 fuzz: venv
 	SEAMS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:cacheprovider -q --hypothesis-show-statistics \
 	    tests/kernel/http/test_schemathesis.py
+
+# The tests of the modules changed since BASE (default: the last commit; committed, staged,
+# unstaged and untracked files) and of every module depending on them, from the manifests;
+# the whole suite when a change is outside modules/ (kernel, settings, shared tests).
+BASE ?= HEAD
+test-changed: venv
+	@paths=$$($(BIN)/python manage.py modules affected --base $(BASE)); \
+	if [ -z "$$paths" ]; then echo "make test-changed: no module changed since $(BASE)"; exit 0; fi; \
+	echo "make test-changed: $(BIN)/pytest $$paths"; $(BIN)/pytest $$paths
+
+# docs/tutorial.md, step by step, in a copy of the project (a few minutes; CI runs it).
+test-tutorial: venv
+	$(BIN)/pytest -m slow -p no:cacheprovider tests/docs/test_tutorial.py
 
 test-slow: venv
 	$(BIN)/pytest -m slow

@@ -6,7 +6,9 @@ namespace in the test process (Django set up, a test database); shell blocks by
 ``bash -euo pipefail`` at the repository root with ``.venv/bin`` first on ``PATH``;
 ```` ```sh run server ```` blocks talk to a live server with the demo data, at ``$BASE``
 (the block defaults it to ``make run``'s address; the test points it at its own server).
-Blocks without ``run`` are illustrations (synopses with ``[--flag]``, fragments with ``...``).
+docs/tutorial.md's ```` ```sh tutorial ```` blocks are steps, run in order in a copy of the
+project by tests/docs/test_tutorial.py. Blocks without ``run`` are illustrations (synopses
+with ``[--flag]``, fragments with ``...``).
 """
 
 from __future__ import annotations
@@ -33,13 +35,13 @@ class Example:
         return f"{self.path.relative_to(ROOT)}:{self.line}"
 
 
-def examples_in(path: Path) -> list[Example]:
-    """The blocks of ``path`` whose info string is ``<language> run``."""
+def examples_in(path: Path, tag: str = "run") -> list[Example]:
+    """The blocks of ``path`` whose info string is ``<language> <tag>``, in order."""
     text = path.read_text(encoding="utf-8")
     found = []
     for match in _FENCE.finditer(text):
         words = match["info"].split()
-        if len(words) >= 2 and words[0] in RUNNABLE and "run" in words[1:]:
+        if len(words) >= 2 and words[0] in RUNNABLE and tag in words[1:]:
             line = text.count("\n", 0, match.start()) + 1
             found.append(Example(path, line, words[0], match["body"], "server" in words[2:]))
     return found
