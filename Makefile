@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: venv lock run test test-split lint bandit audit fuzz test-slow chaos drills bench acceptance up up-split up-env clean
+.PHONY: venv lock run seed generate test test-split test-changed test-tutorial lint bandit audit fuzz test-slow chaos drills bench acceptance up up-split up-env clean
 
 # Two hash-checked locks: requirements.lock (runtime: all the image installs) and
 # requirements-dev.lock (test and lint tools, pinned to the runtime lock's versions).
@@ -32,11 +32,28 @@ lock: venv
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes $(addprefix -r ,$(LOCKS))
 	touch $(BIN)/.installed
 
-# The shop on embedded defaults: SQLite, no Redis, events delivered in process.
-run: venv
+# The shop on embedded defaults: SQLite, no Redis, events delivered in process. Prints the
+# front door's links (and the demo logins) before it serves.
+run: seed
+	$(BIN)/python manage.py frontdoor http://$(HOST):$(PORT)
+	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+# Demo data (idempotent) in the database DATABASE_URL names (SQLite without it): a customer, a
+# member of staff who may view every module's data in the admin, products with stock.
+seed: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+# Every generated file, one line each (a new generated file adds its line here). Each drift
+# check in `lint` and the tests names its own line when it fails; this rewrites them all.
+generate: venv
+	$(BIN)/python manage.py modules contracts --write
+	$(BIN)/python manage.py modules docs --write
+	$(BIN)/python manage.py modules api-contracts --write
+	$(BIN)/python manage.py events contracts --write
+	$(BIN)/python manage.py spectacular --file docs/openapi.yaml --validate
+	$(BIN)/python manage.py topology edge --topology split --output docker/edge/split.conf
+	$(BIN)/python manage.py topology k8s --write
 
 # Every check CI runs. DATABASE_URL / REDIS_URL select real services; CI=true makes a test
 # that needs one of them and cannot reach it a failure instead of a skip.
@@ -47,6 +64,7 @@ lint: venv
 	$(BIN)/python manage.py modules api-contracts --check
 	$(BIN)/python manage.py topology k8s --check
 	$(BIN)/kubernetes-validate --strict --quiet deploy/k8s/*/*.yaml
+	$(BIN)/python manage.py events contracts
 	$(BIN)/lint-imports --no-cache importlinter.ini
 	$(BIN)/python manage.py topology edge --topology split --check docker/edge/split.conf
 	$(BIN)/python manage.py makemigrations --check --dry-run
@@ -80,6 +98,19 @@ fuzz: venv
 	SEAMS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:cacheprovider -q --hypothesis-show-statistics \
 	    tests/kernel/http/test_schemathesis.py
 
+# The tests of the modules changed since BASE (default: the last commit; committed, staged,
+# unstaged and untracked files) and of every module depending on them, from the manifests;
+# the whole suite when a change is outside modules/ (kernel, settings, shared tests).
+BASE ?= HEAD
+test-changed: venv
+	@paths=$$($(BIN)/python manage.py modules affected --base $(BASE)); \
+	if [ -z "$$paths" ]; then echo "make test-changed: no module changed since $(BASE)"; exit 0; fi; \
+	echo "make test-changed: $(BIN)/pytest $$paths"; $(BIN)/pytest $$paths
+
+# docs/tutorial.md, step by step, in a copy of the project (a few minutes; CI runs it).
+test-tutorial: venv
+	$(BIN)/pytest -m slow -p no:cacheprovider tests/docs/test_tutorial.py
+
 test-slow: venv
 	$(BIN)/pytest -m slow
 
@@ -105,9 +136,10 @@ acceptance: venv
 
 # The production-like topology without Docker: gunicorn web, Celery worker, outbox relay and
 # beat from the Procfile (each through docker/entrypoint.sh), against PostgreSQL and Redis.
-# Ctrl-C stops all of them.
+# Ctrl-C stops all of them. SEAMS_SEED_DEMO=1 seeds the demo data first (as `make seed`).
 up: up-env venv
 	$(BIN)/python manage.py migrate --noinput
+	@if [ "$$SEAMS_SEED_DEMO" = 1 ]; then $(BIN)/python manage.py seed_demo; fi
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) $(BIN)/honcho start -f Procfile -p $(PORT)
 
 # The split topology on this machine (docs/topology.md): the monolith, payments and

@@ -384,7 +384,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # deepLinking: the front door links each module's group (/api/docs/#/orders)
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "deepLinking": True},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "app.kernel.http.schema.add_problem_responses",  # 401/404/429... as problem+json

@@ -1,5 +1,6 @@
-"""URL map of the deployable: one include per module under ``/api/v1/<module>/``, and the
-internal endpoint other services call module apis through (``/internal/api/``)."""
+"""URL map of the deployable: the front door (``/``), one include per module under
+``/api/v1/<module>/``, and the internal endpoint other services call module apis through
+(``/internal/api/``)."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -7,11 +8,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from app.kernel.events import internal as events_internal
+from app.kernel.frontdoor import front_door
 from app.kernel.health import healthz, readyz
 from app.kernel.observability.metrics import metrics_view
 from app.kernel.remote import server as remote_server
 
 urlpatterns = [
+    path("", front_door, name="front-door"),
     path("healthz/", healthz, name="healthz"),
     path("readyz/", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),

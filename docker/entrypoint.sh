@@ -2,7 +2,7 @@
 # One entrypoint for every process of Seams: the image's ENTRYPOINT, the Procfile (`make up`)
 # and docker-compose.yml all start roles through it, so a role means the same thing everywhere.
 #
-#   entrypoint.sh web [gunicorn args]     gunicorn on $HOST:$PORT (app/gunicorn.conf.py)
+#   entrypoint.sh web [gunicorn args]     gunicorn on $HOST:$PORT (app/gunicorn_conf.py)
 #   entrypoint.sh worker [celery args]    Celery worker consuming every module queue
 #   entrypoint.sh relay [args]            outbox relay: publishes recorded events to Celery
 #   entrypoint.sh beat [celery args]      Celery beat (periodic jobs such as saga time-outs)
@@ -34,7 +34,7 @@ role=${1:-web}
 
 case "$role" in
     web)
-        become gunicorn app.wsgi:application -c app/gunicorn.conf.py "$@"
+        become gunicorn app.wsgi:application -c app/gunicorn_conf.py "$@"
         ;;
     worker)
         become celery -A app worker --loglevel "${LOG_LEVEL:-INFO}" "$@"
@@ -66,7 +66,7 @@ case "$role" in
         if [ "${SEAMS_SEED_DEMO:-0}" = 1 ]; then
             step python manage.py seed_demo
         fi
-        become gunicorn app.wsgi:application -c app/gunicorn.conf.py "$@"
+        become gunicorn app.wsgi:application -c app/gunicorn_conf.py "$@"
         ;;
     manage)
         become python manage.py "$@"

@@ -1,9 +1,10 @@
 """Test-wide set-up: services a test needs are declared with markers; throttle counters
 and password hashing are reset per test.
 
-``@pytest.mark.postgres``, ``@pytest.mark.redis`` and ``@pytest.mark.nginx`` tests skip,
-saying why, when the service (or binary) is missing, and fail instead when ``CI=true`` or
-``SEAMS_REQUIRE_SERVICES=1``.
+``@pytest.mark.postgres``, ``@pytest.mark.redis``, ``@pytest.mark.nginx`` and
+``@pytest.mark.browser`` (Debian's Chromium at ``SEAMS_CHROMIUM``, default
+``/usr/bin/chromium``) tests skip, saying why, when the service (or binary) is missing, and
+fail instead when ``CI=true`` or ``SEAMS_REQUIRE_SERVICES=1``.
 """
 
 import os
@@ -15,7 +16,13 @@ from django.core.cache import cache
 
 from app.kernel.topology import TopologyError, processes
 
+pytest_plugins = ["tests.scenarios"]  # the ``scenario`` fixture: publish or call, then wait
+
 REQUIRE_SERVICES = os.environ.get("CI") == "true" or os.environ.get("SEAMS_REQUIRE_SERVICES") == "1"
+
+
+CHROMIUM = os.environ.get("SEAMS_CHROMIUM", "/usr/bin/chromium")
+SERVICE_MARKERS = ("postgres", "redis", "nginx", "browser")
 
 
 def _missing_service(marker: str) -> str | None:
@@ -36,11 +43,13 @@ def _missing_service(marker: str) -> str | None:
             processes.nginx_binary()
         except TopologyError as exc:
             return str(exc)
+    if marker == "browser" and not os.access(CHROMIUM, os.X_OK):
+        return f"needs Chromium at {CHROMIUM}: apt-get install chromium (.ci/run does)"
     return None
 
 
 def pytest_runtest_setup(item):
-    for marker in ("postgres", "redis", "nginx"):
+    for marker in SERVICE_MARKERS:
         if marker in item.keywords and (reason := _missing_service(marker)):
             if REQUIRE_SERVICES:
                 pytest.fail(

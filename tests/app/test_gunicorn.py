@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.app.conftest import ROOT, clean_env
 
-CONFIG = ROOT / "app" / "gunicorn.conf.py"
+CONFIG = ROOT / "app" / "gunicorn_conf.py"
 
 
 def free_port() -> int:

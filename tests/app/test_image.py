@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from tests.app.conftest import ROOT, clean_env, run
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
 
 ROLES = {
-    "web": ["gunicorn", "app.wsgi:application", "-c", "app/gunicorn.conf.py"],
+    "web": ["gunicorn", "app.wsgi:application", "-c", "app/gunicorn_conf.py"],
     "worker": ["celery", "-A", "app", "worker", "--loglevel", "INFO"],
     "relay": ["python", "manage.py", "events", "relay"],
     "beat": ["celery", "-A", "app", "beat", "--loglevel", "INFO", "--schedule"],
@@ -248,8 +249,36 @@ def test_make_run_migrates_seeds_and_serves_on_host_and_port():
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "-m venv .venv" in result.stdout
-    assert lines[-3:] == [
+    assert lines[-4:] == [
         ".venv/bin/python manage.py migrate --noinput",
         ".venv/bin/python manage.py seed_demo",
+        ".venv/bin/python manage.py frontdoor http://0.0.0.0:9999",
         ".venv/bin/python manage.py runserver --noreload 0.0.0.0:9999",
     ]
+
+
+# monolith_pass: it migrates and seeds a database of its own in a subprocess; once is enough
+@pytest.mark.monolith_pass
+def test_make_seed_fills_the_database_database_url_names(tmp_path):
+    database = tmp_path / "seeded.sqlite3"
+    env = clean_env(DATABASE_URL=f"sqlite:///{database}")
+    for _ in range(2):  # idempotent: a second seed changes nothing and still succeeds
+        result = run(["make", "--no-print-directory", "seed"], env=env, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Demo staff: staff@example.com / staff-pass-123" in result.stdout
+    users = run(
+        [sys.executable, "-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1])"
+         ".execute('select count(*) from accounts_user').fetchone()[0])", str(database)],
+        env=env,
+    )  # fmt: skip
+    assert users.stdout.strip() == "2"
+
+
+def test_make_up_seeds_when_asked_between_migrate_and_the_roles():
+    env = clean_env(DATABASE_URL="postgres://x/y", REDIS_URL="redis://x:6379/0")
+    steps = run(["make", "--no-print-directory", "-n", "-B", "up"], env=env).stdout
+    migrate, seed, roles = (
+        steps.find(step) for step in ("migrate --noinput", '"$SEAMS_SEED_DEMO" = 1', "honcho")
+    )
+    assert -1 < migrate < seed < roles, steps
+    assert "manage.py seed_demo" in steps[seed:roles]

@@ -47,3 +47,32 @@ def test_seeded_customer_can_log_in_and_see_stocked_products():
     sku = Product.objects.filter(active=True).values_list("sku", flat=True).first()
     stock = client.get(f"/api/v1/inventory/stock/{sku}/").json()
     assert stock["available"] > 0
+
+
+def admin_index_as_demo_staff() -> str:
+    client = APIClient()
+    email, password = "staff@example.com", "staff-pass-123"
+    assert client.login(email=email, password=password)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_demo_staff_sees_every_modules_models_in_the_admin_and_may_only_view():
+    seed()
+    index = admin_index_as_demo_staff()
+    assert "have permission to view or edit anything" not in index
+    for model in ("Users", "Products", "Stock items", "Orders", "Wallets", "Notifications"):
+        assert model in index
+    client = APIClient()
+    client.login(email="staff@example.com", password="staff-pass-123")
+    assert client.get("/admin/orders/order/").status_code == 200
+    assert client.get("/admin/catalog/product/add/").status_code == 403
+
+
+def test_demo_staff_gets_no_permission_in_production(settings):
+    settings.PRODUCTION = True
+    seed()
+    staff = User.objects.get(email="staff@example.com")
+    assert not staff.user_permissions.exists()
+    assert "have permission to view or edit anything" in admin_index_as_demo_staff()

@@ -203,7 +203,12 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
 def problem_response(request: HttpRequest, status_code: int, **kwargs: Any) -> JsonResponse:
     """A plain Django ``JsonResponse`` carrying a problem (for non-DRF code paths)."""
     body = problem(status_code, instance=request.path, **kwargs)
-    return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+    return JsonResponse(
+        body,
+        status=status_code,
+        content_type=PROBLEM_CONTENT_TYPE,
+        json_dumps_params={"separators": (",", ":")},  # compact, as DRF renders its problems
+    )
 
 
 # Django-level handlers (``handler400`` ... ``handler500`` in app/urls.py). They only run

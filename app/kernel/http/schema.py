@@ -28,12 +28,14 @@ from http import HTTPStatus
 from typing import Any
 
 from drf_spectacular import openapi
+from drf_spectacular.plumbing import get_override
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from app.kernel.http.parsing import StrictFieldsMixin
 from app.kernel.http.problems import PROBLEM_CONTENT_TYPE
+from app.kernel.modules import module_of
 
 CENT = Decimal("0.01")
 
@@ -73,8 +75,20 @@ class AutoSchema(openapi.AutoSchema):
                 schema["maxItems"] = field.max_length
         return schema
 
+    def get_tags(self) -> list[str]:
+        """The module that serves the view (``/api/v1/orders/`` → ``orders``), so Swagger UI
+        groups operations per module; views outside ``modules`` keep drf-spectacular's."""
+        module = module_of(type(self.view).__module__)
+        return [module] if module else super().get_tags()
+
     def _map_basic_serializer(self, serializer: Any, direction: str) -> dict:
         schema = super()._map_basic_serializer(serializer, direction)
+        if not vars(type(serializer)).get("__doc__") and not get_override(
+            serializer, "description"
+        ):
+            # drf-spectacular falls back to a base class's docstring, which describes the
+            # base ("A Serializer that rejects unknown fields"), not this body
+            schema.pop("description", None)
         if direction == "request" and isinstance(serializer, StrictFieldsMixin):
             schema["additionalProperties"] = False
         return schema

@@ -2,7 +2,7 @@
 
 Under gunicorn every worker is a process of its own, so prometheus-client runs in
 multiprocess mode: ``PROMETHEUS_MULTIPROC_DIR`` names a directory the workers write their
-samples to (``app/gunicorn.conf.py`` sets it, wipes it when the master starts and marks
+samples to (``app/gunicorn_conf.py`` sets it, wipes it when the master starts and marks
 dead workers), and ``/metrics`` aggregates the directory. Without the variable (runserver,
 tests) the process's own registry is served.
 """

@@ -19,6 +19,9 @@ class EmailInField(StrictCharField):
 
 
 class RegisterSerializer(StrictSerializer):
+    """A new customer account: an email not yet registered and a password Django's password
+    validators accept (taken exactly as sent, spaces included)."""
+
     email = EmailInField(max_length=MAX_EMAIL_LENGTH)
     password = StrictCharField(
         max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False, write_only=True
@@ -75,7 +78,7 @@ class RefreshSerializer(StrictFieldsMixin, TokenRefreshSerializer):
 
 
 class RefreshRequestSerializer(StrictSerializer):
-    """The documented request of :class:`RefreshSerializer`."""
+    """A refresh token from ``token/`` or an earlier refresh; it is spent (rotation)."""
 
     refresh = StrictCharField()
 

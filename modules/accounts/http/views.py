@@ -25,7 +25,6 @@ from modules.accounts.http.serializers import (
 from modules.accounts.rules import AccountsError
 
 
-@extend_schema(tags=["accounts"])
 class RegisterView(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
@@ -45,7 +44,6 @@ class RegisterView(APIView):
         return Response(CustomerSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["accounts"])
 class TokenView(TokenObtainPairView):
     serializer_class = TokenPairSerializer
     throttle_classes = (AuthRateThrottle,)
@@ -58,7 +56,6 @@ class TokenView(TokenObtainPairView):
         return super().post(request, *args, **kwargs)
 
 
-@extend_schema(tags=["accounts"])
 class TokenRefreshViewV1(TokenRefreshView):
     serializer_class = RefreshSerializer
     throttle_classes = (AuthRateThrottle,)
@@ -72,7 +69,6 @@ class TokenRefreshViewV1(TokenRefreshView):
         return super().post(request, *args, **kwargs)
 
 
-@extend_schema(tags=["accounts"])
 class MeView(APIView):
     permission_classes = (IsAuthenticated,)
 

@@ -10,7 +10,6 @@ from modules.analytics import selectors
 from modules.analytics.http.serializers import SalesReportSerializer
 
 
-@extend_schema(tags=["analytics"])
 class SalesView(APIView):
     permission_classes = (IsStaff,)
 

@@ -36,6 +36,8 @@ class ProductSerializer(serializers.ModelSerializer):
 
 
 class ProductCreateSerializer(StrictSerializer):
+    """A new product (staff): a SKU no product has, a name and a positive price."""
+
     sku = StrictRegexField(SKU_PATTERN, max_length=64, help_text=SKU_HELP)
     name = StrictCharField(max_length=200)
     description = StrictCharField(max_length=5000, required=False, allow_blank=True)

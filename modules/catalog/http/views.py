@@ -25,7 +25,6 @@ def _invalid(error: CatalogError) -> ValidationError:
     return ValidationError({error.field: [error.message]})
 
 
-@extend_schema(tags=["catalog"])
 class ProductListView(generics.ListCreateAPIView):
     permission_classes = [IsStaffOrReadOnly]
     serializer_class = ProductSerializer
@@ -54,7 +53,6 @@ class ProductListView(generics.ListCreateAPIView):
         return Response(ProductSerializer(product).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["catalog"])
 class ProductDetailView(generics.GenericAPIView):
     permission_classes = [IsStaffOrReadOnly]
     serializer_class = ProductSerializer

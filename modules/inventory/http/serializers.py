@@ -26,6 +26,8 @@ class _DeltaField(StrictIntegerField):
 
 
 class AdjustIn(StrictSerializer):
+    """A stock correction (staff): units received or written off."""
+
     delta = _DeltaField(
         min_value=-MAX_ADJUST,
         max_value=MAX_ADJUST,

@@ -10,7 +10,6 @@ from modules.notifications import selectors
 from modules.notifications.http.serializers import NotificationSerializer
 
 
-@extend_schema(tags=["notifications"])
 class NotificationListView(generics.ListAPIView):
     permission_classes = (IsAuthenticated,)
     serializer_class = NotificationSerializer

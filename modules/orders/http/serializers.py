@@ -31,6 +31,8 @@ class SkuField(serializers.CharField):
 
 
 class OrderItemIn(StrictSerializer):
+    """One order line: a SKU and how many units of it."""
+
     sku = SkuField(max_length=64, help_text="A catalog SKU for sale.")
     quantity = StrictIntegerField(
         min_value=1, max_value=MAX_QUANTITY, help_text=f"1 to {MAX_QUANTITY} units."
@@ -38,6 +40,8 @@ class OrderItemIn(StrictSerializer):
 
 
 class OrderIn(StrictSerializer):
+    """An order to place: its lines (stock is reserved and the wallet charged)."""
+
     items = OrderItemIn(
         many=True,
         allow_empty=False,

@@ -10,6 +10,8 @@ from modules.payments.services import CENT, max_top_up
 
 
 class TopUpIn(StrictSerializer):
+    """Demo funds to add to the caller's wallet."""
+
     amount = MoneyField(
         min_value=CENT,
         max_value=max_top_up,

@@ -27,6 +27,7 @@ PASSWORD = "a long matrix passphrase"
 
 # "METHOD route": statuses for (anonymous, customer, other, staff).
 EXPECTED = {
+    "GET ": (200, 200, 200, 200),  # the front door
     "GET healthz/": (200, 200, 200, 200),
     "GET readyz/": (200, 200, 200, 200),
     "GET metrics": (200, 200, 200, 200),  # METRICS_TOKEN unset; tests/app/test_metrics.py

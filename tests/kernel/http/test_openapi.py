@@ -21,7 +21,8 @@ def test_committed_schema_matches_the_code(tmp_path):
     call_command("spectacular", "--file", str(generated), "--validate")
     assert COMMITTED.exists(), f"docs/openapi.yaml is missing; generate it: {REGENERATE}"
     assert generated.read_text() == COMMITTED.read_text(), (
-        f"docs/openapi.yaml is stale: the API changed. Regenerate and commit it: {REGENERATE}"
+        f"docs/openapi.yaml is stale: the API changed. Regenerate and commit it: {REGENERATE} "
+        "(`make generate` regenerates every generated file)"
     )
 
 
@@ -52,3 +53,27 @@ def test_every_v1_operation_documents_problem_responses():
                 content = operation["responses"][code].get("content", {})
                 assert "application/problem+json" in content, f"{method} {route} {code}"
     assert not missing, f"operations without documented problem responses: {missing}"
+
+
+def test_swagger_groups_every_operation_under_the_module_that_serves_it():
+    schema = yaml.safe_load(COMMITTED.read_text())
+    for route, operations in schema["paths"].items():
+        module = route.removeprefix("/api/v1/").split("/")[0]
+        for method, operation in operations.items():
+            assert operation["tags"] == [module], f"{method.upper()} {route}"
+
+
+def test_every_request_body_is_described_by_its_own_words():
+    schema = yaml.safe_load(COMMITTED.read_text())
+    components = schema["components"]["schemas"]
+    bodies = {
+        content["schema"]["$ref"].rsplit("/", 1)[1]
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+        for content in operation.get("requestBody", {}).get("content", {}).values()
+    }
+    assert bodies
+    descriptions = {name: components[name].get("description", "") for name in bodies}
+    assert all(descriptions.values()), descriptions
+    assert len(set(descriptions.values())) == len(bodies), descriptions  # none inherited
+    assert not any("Serializer" in text for text in descriptions.values()), descriptions

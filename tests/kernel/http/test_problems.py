@@ -142,7 +142,10 @@ def test_absurd_number_is_400_not_500(api):
         data='{"name": "x", "items": [{"sku": "A", "quantity": ' + huge + "}]}",
         content_type="application/json",
     )
-    assert_problem(response, 400)
+    body = assert_problem(response, 400)
+    assert body["type"] == "urn:seams:problem:malformed-request"
+    assert body["detail"] == "JSON parse error - an integer has more than 4300 digits"
+    assert "sys." not in response.content.decode()
 
 
 def test_unsupported_media_type_is_415(api):
@@ -171,6 +174,18 @@ def test_bad_token_is_401(api):
 def test_unknown_url_is_404_problem(api):
     body = assert_problem(api.get("/no/such/thing/"), 404)
     assert body["instance"] == "/no/such/thing/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True])
+def test_django_and_drf_problems_are_rendered_alike_compact(api, settings, debug):
+    settings.DEBUG = debug
+    django_404 = api.get("/no/such/thing/")
+    drf_404 = api.get("/api/v1/catalog/products/999999/")
+    for response in (django_404, drf_404):
+        assert_problem(response, 404)
+        assert b'"status":404' in response.content
+        assert b", " not in response.content and b"\n" not in response.content
 
 
 def test_unhandled_exception_is_500_problem_without_internals(api):

@@ -122,3 +122,12 @@ def test_notifications_are_read_only(customer):
 
 def test_bad_page_is_404(customer):
     assert_problem(customer.get(URL + "?page=2"), 404)
+
+
+def test_a_confirmed_order_becomes_the_customers_notification(scenario):
+    scenario.publish(confirmed(order_id=77, customer_id=12))
+    notification = scenario.wait_for(
+        lambda: Notification.objects.filter(order_id=77).first(), what="the notification"
+    )
+    assert notification.customer_id == 12
+    assert notification.kind == Notification.Kind.ORDER_CONFIRMED

@@ -9,6 +9,7 @@ import threading
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from app.kernel.boundaries.describe import REGENERATE_ALL
 from app.kernel.events import bus, celery_config, contracts, embedded, store
 from app.kernel.events.models import DeliveryAttempt, OutboxMessage, OutboxStatus
 from app.kernel.events.relay import Relay
@@ -138,5 +139,7 @@ class Command(BaseCommand):
         for orphan in contracts.orphans(classes, directory):
             self.stdout.write(f"note: {orphan.name} belongs to no current event")
         if problems:
-            raise CommandError("event contracts:\n  " + "\n  ".join(problems))
+            raise CommandError(
+                "event contracts:\n  " + "\n  ".join(problems) + f"\n({REGENERATE_ALL})"
+            )
         self.stdout.write(f"{len(classes)} event contracts OK")

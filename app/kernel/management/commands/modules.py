@@ -10,6 +10,7 @@ boundary files.
     python manage.py modules contracts --check     # exit 1 when the file is stale (CI)
     python manage.py modules api-contracts --check # module api schemas (contracts/api/) vs code
     python manage.py modules api-contracts --write # regenerate contracts/api/<module>.json
+    python manage.py modules affected --base main  # test paths of the modules a change touches
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from app.kernel.boundaries import describe
+from app.kernel.boundaries import affected, describe
+from app.kernel.boundaries.describe import REGENERATE_ALL
 from app.kernel.modules import manifests
 from app.kernel.remote import contracts as api_contracts
 
@@ -31,12 +33,14 @@ class Command(BaseCommand):
             "action",
             nargs="?",
             default="list",
-            choices=("list", "contracts", "docs", "api-contracts"),
+            choices=("list", "contracts", "docs", "api-contracts", "affected"),
             help=(
                 "list (default), contracts (importlinter.ini), docs (docs/modules.md), "
-                "api-contracts (contracts/api/*.json: checked unless --write)"
+                "api-contracts (contracts/api/*.json: checked unless --write), "
+                "affected (the test paths a change since --base selects; make test-changed)"
             ),
         )
+        parser.add_argument("--base", default="HEAD", help="for affected: the git revision")
         parser.add_argument(
             "--format", default="text", choices=("text", "mermaid", "markdown"), help="for list"
         )
@@ -55,6 +59,9 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(describe.text(describe.canvases()), ending="")
             return
+        if action == "affected":
+            self._affected(options["base"])
+            return
         if action == "api-contracts":
             self._api_contracts(write=options["write"])
             return
@@ -66,7 +73,7 @@ class Command(BaseCommand):
             if current != wanted:
                 raise CommandError(
                     f"{relative} is stale: regenerate it with "
-                    f"`python manage.py modules {action} --write`"
+                    f"`python manage.py modules {action} --write` ({REGENERATE_ALL})"
                 )
             self.stdout.write(f"{relative} is up to date")
         elif options["write"]:
@@ -76,6 +83,18 @@ class Command(BaseCommand):
         else:
             self.stdout.write(wanted, ending="")
 
+    def _affected(self, base: str) -> None:
+        """One line: the test paths to run (``tests`` for all of them; empty for none)."""
+        root = describe.repo_root()
+        paths = affected.changed_files(base, str(root))
+        modules = affected.touched(paths, manifests())
+        if modules is affected.EVERYTHING:
+            self.stdout.write("tests")
+            return
+        selected = affected.with_dependents(modules, manifests())
+        tests = [f"tests/modules/{m}" for m in manifests() if m in selected]
+        self.stdout.write(" ".join(t for t in tests if (root / t).is_dir()))
+
     def _api_contracts(self, *, write: bool) -> None:
         modules = api_contracts.api_modules()
         directory = api_contracts.contracts_dir()
@@ -84,5 +103,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"wrote {path.relative_to(directory.parent.parent)}")
             return
         if problems := api_contracts.check(modules, directory):
-            raise CommandError("module api contracts:\n  " + "\n  ".join(problems))
+            raise CommandError(
+                "module api contracts:\n  " + "\n  ".join(problems) + f"\n({REGENERATE_ALL})"
+            )
         self.stdout.write(f"{len(modules)} module api contracts OK")

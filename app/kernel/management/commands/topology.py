@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from app.kernel.boundaries.describe import REGENERATE_ALL
 from app.kernel.modules import manifests
 from app.kernel.topology import describe, k8s, nginx, processes
 from app.kernel.topology.files import load, shipped
@@ -95,7 +96,10 @@ class Command(BaseCommand):
         if options["check"]:
             path = Path(output if options["check"] is True else options["check"])
             if not path.is_file() or path.read_text(encoding="utf-8") != text:
-                raise CommandError(f"{path} is out of date with topology {name!r}: run `{command}`")
+                raise CommandError(
+                    f"{path} is out of date with topology {name!r}: run `{command}` "
+                    f"({REGENERATE_ALL})"
+                )
             self.stdout.write(f"{path}: up to date")
         elif options["output"]:
             Path(options["output"]).write_text(text, encoding="utf-8")
@@ -162,7 +166,7 @@ class Command(BaseCommand):
                 if problems := k8s.stale(root, files):
                     raise CommandError(
                         f"stale Kubernetes manifests: {', '.join(problems)}; regenerate them "
-                        f"with `python manage.py topology k8s --write`"
+                        f"with `python manage.py topology k8s --write` ({REGENERATE_ALL})"
                     )
                 self.stdout.write(f"{len(files)} Kubernetes manifest files are up to date")
                 return
