@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from tests.chaos.cluster import Cluster
+from tests.chaos.invariants import violations_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.chaos, pytest.mark.timeout(900)]
 
@@ -188,63 +189,6 @@ class Faults:
             self.last_ended = time.monotonic()
 
 
-def violations_in(cluster: Cluster) -> dict[str, int]:
-    """Every invariant, counted from the database (0 everywhere is a pass)."""
-    q = cluster.query
-    found: dict[str, int] = {}
-    found["not_terminal"] = q("SELECT count(*) FROM orders_order WHERE status = 'pending'")[0][0]
-    found["timed_out"] = q(
-        "SELECT count(*) FROM orders_order WHERE cancellation_reason = 'timed_out'"
-    )[0][0]
-    found["saga_active"] = q(
-        "SELECT count(*) FROM orders_checkoutsaga WHERE state NOT IN ('confirmed', 'cancelled')"
-    )[0][0]
-    found["charged_twice"] = q(
-        "SELECT count(*) FROM (SELECT order_id FROM payments_ledgerentry WHERE kind = 'capture' "
-        "AND order_id IS NOT NULL GROUP BY order_id HAVING count(*) > 1) d"
-    )[0][0]
-    found["confirmed_not_paid_or_sold"] = q(
-        "SELECT count(*) FROM orders_order o LEFT JOIN payments_payment p ON p.order_id = o.id "
-        "LEFT JOIN inventory_reservation r ON r.order_id = o.id WHERE o.status = 'confirmed' "
-        "AND (p.status IS DISTINCT FROM 'captured' OR p.amount <> o.total "
-        "OR r.status IS DISTINCT FROM 'sold')"
-    )[0][0]
-    found["cancelled_but_charged_or_held"] = q(
-        "SELECT count(*) FROM orders_order o LEFT JOIN payments_payment p ON p.order_id = o.id "
-        "LEFT JOIN inventory_reservation r ON r.order_id = o.id WHERE o.status = 'cancelled' "
-        "AND (p.status = 'captured' OR r.status IN ('reserved', 'sold'))"
-    )[0][0]
-    total_of = "SELECT coalesce(sum(amount), 0) FROM payments_ledgerentry WHERE kind = %s"
-    top_ups, captured, refunded = (
-        q(total_of, (kind,))[0][0] for kind in ("topup", "capture", "refund")
-    )
-    balances = q("SELECT coalesce(sum(balance), 0) FROM payments_wallet")[0][0]
-    found["money_not_conserved"] = int(top_ups != balances + captured - refunded)
-    found["wallets_off_ledger"] = q(
-        "SELECT count(*) FROM payments_wallet w WHERE w.balance <> (SELECT coalesce(sum(CASE "
-        "e.kind WHEN 'capture' THEN -e.amount ELSE e.amount END), 0) FROM payments_ledgerentry e "
-        "WHERE e.wallet_id = w.id)"
-    )[0][0]
-    found["stock_off"] = q(
-        "SELECT count(*) FROM inventory_stockitem WHERE on_hand < 0 OR reserved < 0 "
-        "OR reserved > on_hand OR on_hand <> received - written_off - sold + returned"
-    )[0][0]
-    sold = dict(
-        q(
-            "SELECT l.sku, sum(l.quantity) FROM orders_orderline l JOIN orders_order o "
-            "ON o.id = l.order_id WHERE o.status = 'confirmed' GROUP BY l.sku"
-        )
-    )
-    stock = q("SELECT sku, sold - returned, reserved FROM inventory_stockitem")
-    found["stock_not_matching_sales"] = sum(
-        1 for sku, net_sold, reserved in stock if net_sold != sold.get(sku, 0) or reserved != 0
-    )
-    found["dead_deliveries"] = q("SELECT count(*) FROM seams_events_outbox WHERE status = 'dead'")[
-        0
-    ][0]
-    return found
-
-
 def listing(counts: dict[str, int]) -> str:
     return ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
 
@@ -275,11 +219,11 @@ def test_no_order_is_lost_or_charged_twice_when_processes_crash():
         load.finish()
         settled_after = None
         while time.monotonic() - faults.last_ended < SETTLE_SECONDS:
-            if not violations_in(cluster)["not_terminal"]:
+            if not violations_in(cluster.query)["not_terminal"]:
                 settled_after = time.monotonic() - faults.last_ended
                 break
             time.sleep(1)
-        found = violations_in(cluster)
+        found = violations_in(cluster.query)
         statuses = dict(
             cluster.query(
                 "SELECT coalesce(nullif(cancellation_reason, ''), status), count(*) "
