@@ -318,6 +318,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # above depends on it) and kills a stuck child; `worker -c N` still overrides.
 CELERY_WORKER_POOL = env.str("CELERY_WORKER_POOL", default="prefork")
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=4)
+# Celery's Django fixup closes every database connection around each task unless this is set;
+# then only every that many tasks. app/celery.py applies CONN_MAX_AGE and the health checks
+# around each task instead, as Django does around each request (ADR 0014).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL or TESTING)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
