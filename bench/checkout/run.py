@@ -96,12 +96,17 @@ def process_env(config: dict, base: Path) -> dict[str, str]:
 
 
 def reset_stores(config: dict) -> None:
-    """A fresh database and empty Redis databases (ours only: FLUSHDB, never FLUSHALL)."""
+    """A fresh database (and fresh per-service ``NAME_<alias>`` databases of a split topology,
+    those that exist) and empty Redis databases (ours only: FLUSHDB, never FLUSHALL)."""
     url = config["database_url"]
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        derived = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (name + r"\_%",)
+        ).fetchall()
+        for (database,) in [(name,), *derived]:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{database}"')
     broker = redis.Redis.from_url(config["redis_url"])
     broker.flushdb()
     number = int(config["redis_url"].rsplit("/", 1)[1])
