@@ -40,6 +40,7 @@ class Phase:
     seconds: float
     samples: list[tuple[float, float, str]] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
+    completed: int = 0  # every operation that ended, warm-up and tail included
 
     def ok(self, outcome: str = "ok") -> list[float]:
         return [latency for _, latency, seen in self.samples if seen == outcome]
@@ -138,6 +139,7 @@ async def _timed(phase: Phase, operation: Operation, client, customer, window) -
         phase.errors[type(exc).__name__] = phase.errors.get(type(exc).__name__, 0) + 1
         outcome = "transport_error"
     ended = time.monotonic()
+    phase.completed += 1
     if window[0] <= started and ended <= window[1]:
         phase.samples.append((started, ended - started, outcome))
 

@@ -67,7 +67,7 @@ def table(results: dict) -> str:
     for phase in phases["checkout"]:
         c = phase["concurrency"]
         b, p = base[c], post[c]
-        per = r["per concurrency"][c]
+        per = r["per concurrency"].get(c) or r["per concurrency"][str(c)]  # from JSON: str
         lines.append(
             f"| {c} | {_f(b['rate'])} ({_f(b['p50_ms'], 0)}/{_f(b['p99_ms'], 0)}) "
             f"| {_f(p['rate'])} ({_f(p['p50_ms'], 0)}/{_f(p['p99_ms'], 0)}) "
@@ -89,6 +89,20 @@ def table(results: dict) -> str:
         + ", ".join(f"{name} {n}" for name, n in sorted(results["violations"].items()))
         + ".",
     ]
+    cpu = [(p["concurrency"], base[p["concurrency"]].get("cpu_ms_per_op"), p.get("cpu_ms_per_op"))
+           for p in phases["checkout"]]  # fmt: skip
+    if any(b and k for _, b, k in cpu):
+        lines += [
+            "",
+            "CPU per operation (user + system, every process of the server and its PostgreSQL "
+            "backends, ms): "
+            + "; ".join(
+                f"c={c}: baseline {_f(b)}, checkout {_f(k)} ({_f(_ratio(k, b), 1)}x)"
+                for c, b, k in cpu
+                if b and k
+            )
+            + ".",
+        ]
     for name, roles in results.get("profiles", {}).items():
         lines += ["", f"Profile ({name}, py-spy, % of each role's samples, idle included):", ""]
         lines += profile_table(roles)

@@ -168,6 +168,40 @@ def sessions_opened(q) -> int:
     return q("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")[0][0]
 
 
+def _descendants(roots: list[int]) -> set[int]:
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(roots), list(roots)
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in found]
+        found.update(children)
+        frontier.extend(children)
+    return found
+
+
+def cpu_seconds(roots: list[int], q) -> float:
+    """User + system CPU of every process under ``roots`` and of the PostgreSQL backends on
+    the bench database (persistent ones: a backend that exits takes its CPU time along)."""
+    backends = [pid for (pid,) in q(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid()"
+    )]  # fmt: skip
+    ticks = 0
+    for pid in _descendants(roots) | set(backends):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def wait_drained(q, timeout: float = 600.0) -> float:
     """Seconds until no order is pending (the sagas of a phase have all ended)."""
     started = time.monotonic()
@@ -190,6 +224,11 @@ def server_latency(q, since: float) -> dict:
     return {"p50_ms": _ms(rows[0]), "p99_ms": _ms(rows[1])}
 
 
+def _per(cpu: float, phase: load.Phase) -> float | None:
+    """CPU milliseconds per operation of the phase (all of them, warm-up included)."""
+    return round(1000 * cpu / phase.completed, 1) if phase.completed else None
+
+
 def _ms(value) -> float | None:
     return None if value is None else round(float(value) * 1000, 1)
 
@@ -200,11 +239,14 @@ async def measure(config: dict, system, baseline_server, customers, q, base: Pat
     profiles = {}
     for c in config["concurrency"]:
         group = customers[:c]
+        cpu = cpu_seconds(baseline_server.pids(), q)
         phase = await load.closed_loop(
             baseline_server.base_url, group, load.insert_row("/bench/insert/"),
             name="baseline", seconds=seconds,
         )  # fmt: skip
-        phases["baseline"].append(phase.summary())
+        summary = phase.summary()
+        summary["cpu_ms_per_op"] = _per(cpu_seconds(baseline_server.pids(), q) - cpu, phase)
+        phases["baseline"].append(summary)
         phase = await load.closed_loop(
             system.base_url, group, load.place_order, name="post", seconds=seconds
         )
@@ -216,7 +258,7 @@ async def measure(config: dict, system, baseline_server, customers, q, base: Pat
         if c == config["profile_at"]:
             raw = RESULTS / f"{config['label']}-profile-c{c}.txt"  # kept, not committed
             profiling = profile.start(system.pids(), raw, seconds + 2)
-        opened = sessions_opened(q)
+        opened, cpu = sessions_opened(q), cpu_seconds(system.pids(), q)
         phase = await load.closed_loop(
             system.base_url, group, load.checkout, name="checkout", seconds=seconds
         )
@@ -225,6 +267,7 @@ async def measure(config: dict, system, baseline_server, customers, q, base: Pat
             profiles[f"checkout c={c}"] = profile.finish(profiling)
         wait_drained(q)
         summary = phase.summary()
+        summary["cpu_ms_per_op"] = _per(cpu_seconds(system.pids(), q) - cpu, phase)
         summary["db_sessions_per_checkout"] = round(opened / max(1, len(phase.samples)), 2)
         summary["server"] = server_latency(q, since)
         phases["checkout"].append(summary)
