@@ -68,9 +68,10 @@ def finish(profiling: Profiling) -> dict[str, dict[str, float]]:
     return summarise(profiling.output.read_text())
 
 
-def _role(process_frame: str) -> str | None:
+def role_of(command: str) -> str | None:
+    """The role a process's command line (or py-spy's process frame) belongs to."""
     for role, pattern in ROLES:
-        if pattern.search(process_frame):
+        if pattern.search(command):
             return role
     return None
 
@@ -96,7 +97,7 @@ def summarise(raw: str) -> dict[str, dict[str, float]]:
             continue
         frames = stack.split(";")  # process frames (parent to child), then the Python stack
         own = max(i for i, frame in enumerate(frames) if frame.startswith("process "))
-        role = _role(frames[own])
+        role = role_of(frames[own])
         if role is None:
             continue
         counts[role][_category(frames[own + 1 :])] += int(n)

@@ -89,24 +89,45 @@ def table(results: dict) -> str:
         + ", ".join(f"{name} {n}" for name, n in sorted(results["violations"].items()))
         + ".",
     ]
-    cpu = [(p["concurrency"], base[p["concurrency"]].get("cpu_ms_per_op"), p.get("cpu_ms_per_op"))
-           for p in phases["checkout"]]  # fmt: skip
-    if any(b and k for _, b, k in cpu):
-        lines += [
-            "",
-            "CPU per operation (user + system, every process of the server and its PostgreSQL "
-            "backends, ms): "
-            + "; ".join(
-                f"c={c}: baseline {_f(b)}, checkout {_f(k)} ({_f(_ratio(k, b), 1)}x)"
-                for c, b, k in cpu
-                if b and k
-            )
-            + ".",
-        ]
+    lines += _cpu_lines(phases["checkout"], base)
     for name, roles in results.get("profiles", {}).items():
         lines += ["", f"Profile ({name}, py-spy, % of each role's samples, idle included):", ""]
         lines += profile_table(roles)
     return "\n".join(lines)
+
+
+def _cpu_all(value) -> float | None:
+    """A phase's CPU per operation: a number (older results) or ``{"all": ..., role: ...}``."""
+    return value.get("all") if isinstance(value, dict) else value
+
+
+def _cpu_lines(checkouts: list[dict], base: dict[int, dict]) -> list[str]:
+    rows = []
+    for phase in checkouts:
+        b = _cpu_all(base[phase["concurrency"]].get("cpu_ms_per_op"))
+        k = phase.get("cpu_ms_per_op")
+        if not (b and _cpu_all(k)):
+            continue
+        roles = (
+            ", ".join(f"{r} {_f(v)}" for r, v in k.items() if r != "all")
+            if isinstance(k, dict)
+            else ""
+        )
+        rows.append(
+            f"| {phase['concurrency']} | {_f(b)} | {_f(_cpu_all(k))} | "
+            f"{_f(_ratio(_cpu_all(k), b), 1)}x | {roles} |"
+        )
+    if not rows:
+        return []
+    return [
+        "",
+        "CPU per operation (user + system of every server process and of its PostgreSQL "
+        "backends, ms; the checkout's includes its polls and both reactions):",
+        "",
+        "| c | baseline request | checkout | ratio | checkout by role |",
+        "| ---: | ---: | ---: | ---: | --- |",
+        *rows,
+    ]
 
 
 def profile_table(roles: dict[str, dict[str, float]]) -> list[str]:

@@ -185,21 +185,37 @@ def _descendants(roots: list[int]) -> set[int]:
     return found
 
 
-def cpu_seconds(roots: list[int], q) -> float:
-    """User + system CPU of every process under ``roots`` and of the PostgreSQL backends on
-    the bench database (persistent ones: a backend that exits takes its CPU time along)."""
-    backends = [pid for (pid,) in q(
+def cpu_seconds(roots: list[int], q) -> dict[str, float]:
+    """User + system CPU seconds of every process under ``roots`` (by role: web, worker,
+    relay, beat, other) and of the PostgreSQL backends on the bench database ("postgres";
+    persistent ones: a backend that exits takes its CPU time along)."""
+    backends = {pid for (pid,) in q(
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
         "AND pid <> pg_backend_pid()"
-    )]  # fmt: skip
-    ticks = 0
-    for pid in _descendants(roots) | set(backends):
+    )}  # fmt: skip
+    spent: dict[str, float] = {}
+    for pid in _descendants(roots) | backends:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+        role = "postgres" if pid in backends else profile.role_of(command) or "other"
+        seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime+stime
+        spent[role] = spent.get(role, 0.0) + seconds
+    return spent
+
+
+def cpu_per_op(before: dict[str, float], after: dict[str, float], phase: load.Phase) -> dict:
+    """CPU milliseconds per operation of the phase (all of them, warm-up included), in all
+    and by role."""
+    if not phase.completed:
+        return {}
+    by_role = {
+        role: round(1000 * (after[role] - before.get(role, 0.0)) / phase.completed, 1)
+        for role in sorted(after)
+    }
+    return {"all": round(sum(by_role.values()), 1), **by_role}
 
 
 def wait_drained(q, timeout: float = 600.0) -> float:
@@ -224,11 +240,6 @@ def server_latency(q, since: float) -> dict:
     return {"p50_ms": _ms(rows[0]), "p99_ms": _ms(rows[1])}
 
 
-def _per(cpu: float, phase: load.Phase) -> float | None:
-    """CPU milliseconds per operation of the phase (all of them, warm-up included)."""
-    return round(1000 * cpu / phase.completed, 1) if phase.completed else None
-
-
 def _ms(value) -> float | None:
     return None if value is None else round(float(value) * 1000, 1)
 
@@ -245,7 +256,7 @@ async def measure(config: dict, system, baseline_server, customers, q, base: Pat
             name="baseline", seconds=seconds,
         )  # fmt: skip
         summary = phase.summary()
-        summary["cpu_ms_per_op"] = _per(cpu_seconds(baseline_server.pids(), q) - cpu, phase)
+        summary["cpu_ms_per_op"] = cpu_per_op(cpu, cpu_seconds(baseline_server.pids(), q), phase)
         phases["baseline"].append(summary)
         phase = await load.closed_loop(
             system.base_url, group, load.place_order, name="post", seconds=seconds
@@ -267,7 +278,7 @@ async def measure(config: dict, system, baseline_server, customers, q, base: Pat
             profiles[f"checkout c={c}"] = profile.finish(profiling)
         wait_drained(q)
         summary = phase.summary()
-        summary["cpu_ms_per_op"] = _per(cpu_seconds(system.pids(), q) - cpu, phase)
+        summary["cpu_ms_per_op"] = cpu_per_op(cpu, cpu_seconds(system.pids(), q), phase)
         summary["db_sessions_per_checkout"] = round(opened / max(1, len(phase.samples)), 2)
         summary["server"] = server_latency(q, since)
         phases["checkout"].append(summary)
