@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: venv lock run seed generate test test-split test-changed test-tutorial lint bandit audit fuzz test-slow chaos drills bench acceptance up up-split up-env clean
+.PHONY: venv lock run seed generate test test-split test-changed test-tutorial lint bandit audit fuzz test-slow chaos drills bench bench-checkout acceptance up up-split up-env clean
 
 # Two hash-checked locks: requirements.lock (runtime: all the image installs) and
 # requirements-dev.lock (test and lint tools, pinned to the runtime lock's versions).
@@ -133,6 +133,14 @@ bench: venv
 acceptance: venv
 	@test -n "$$SEAMS_ACCEPTANCE_URL" || { echo "make acceptance: set SEAMS_ACCEPTANCE_URL (e.g. http://127.0.0.1:8000), or let acceptance/run.sh up start a system" >&2; exit 2; }
 	$(BIN)/pytest -c acceptance/pytest.ini acceptance
+
+# Checkouts per second of the production-like topology (`make up`) against a bare DRF insert
+# endpoint, same run, on PostgreSQL and Redis (DATABASE_URL, default .../seams_perf, is dropped
+# and created afresh; REDIS_URL's database and the next are flushed); ports BENCH_PORT (18600)
+# and +1. Rewrites its section of docs/benchmarks.md and the plot. BENCH_ARGS: e.g.
+# `--system up --system up-two-pools` (same load, same run). ~10 minutes.
+bench-checkout: venv
+	$(BIN)/python bench/checkout/run.py --write-docs $(BENCH_ARGS)
 
 # The production-like topology without Docker: gunicorn web, Celery worker, outbox relay and
 # beat from the Procfile (each through docker/entrypoint.sh), against PostgreSQL and Redis.

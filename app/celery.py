@@ -8,8 +8,9 @@ one module's queue.
 
 import os
 
-from celery import Celery, beat
-from celery.signals import beat_init
+from celery import Celery, Task, beat
+from celery.signals import beat_init, task_postrun, task_prerun
+from django.db import close_old_connections
 
 from app.kernel.events import celery_config
 
@@ -30,3 +31,15 @@ def _module_periodic_tasks(sender: beat.Service, **kwargs: object) -> None:
     # Django is set up by now: modules' tasks.py (which may import models) can be read.
     # Beat has already built its scheduler from beat_schedule, so add to the scheduler itself.
     sender.scheduler.update_from_dict(celery_config.module_periodic_tasks())
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _database_connections_as_around_a_request(sender: Task, **kwargs: object) -> None:
+    """Around every task, what Django does around every request: close the connections that
+    are past CONN_MAX_AGE, broken, or fail their health check; keep the others. Celery's
+    Django fixup would close them all around each task (CELERY_DB_REUSE_MAX in settings
+    keeps it from doing so but every that many tasks; ADR 0014). Not for eager tasks: those
+    run inside the caller's transaction (tests)."""
+    if not getattr(sender.request, "is_eager", False):
+        close_old_connections()

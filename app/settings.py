@@ -136,7 +136,15 @@ DATABASES = {
 }
 if PRODUCTION and "DATABASE_URL" not in env:
     raise environ.ImproperlyConfigured("Set the DATABASE_URL environment variable")
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
+# Persistent connections in production (a new PostgreSQL connection per request or task
+# cost more than the work it did, ADR 0014), checked before reuse so a restarted database
+# costs one failed health check, not a failed request. Development keeps Django's default.
+DATABASES["default"].setdefault(
+    "CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60 if PRODUCTION else 0)
+)
+DATABASES["default"].setdefault(
+    "CONN_HEALTH_CHECKS", env.bool("DB_CONN_HEALTH_CHECKS", default=True)
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database that does not answer fails /readyz/ in seconds rather than hanging it.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
@@ -305,6 +313,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Worker pool (ADR 0014): prefork children, more of them than cores, since handlers mostly
+# wait on PostgreSQL. Prefork is the pool that enforces CELERY_TASK_TIME_LIMIT (the sizing
+# above depends on it) and kills a stuck child; `worker -c N` still overrides.
+CELERY_WORKER_POOL = env.str("CELERY_WORKER_POOL", default="prefork")
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=4)
+# Celery's Django fixup closes every database connection around each task unless this is set;
+# then only every that many tasks. app/celery.py applies CONN_MAX_AGE and the health checks
+# around each task instead, as Django does around each request (ADR 0014).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL or TESTING)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,

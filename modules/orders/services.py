@@ -12,7 +12,8 @@ See docs/saga.md and ADR 0008.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -117,11 +118,12 @@ def order_lines_normalise(lines: Iterable[tuple[str, int]]) -> dict[str, int]:
 # ---------------------------------------------------------------------------
 # Placing an order
 # ---------------------------------------------------------------------------
+def _event_line(line: OrderLine) -> events.OrderLine:
+    return events.OrderLine(sku=line.sku, quantity=line.quantity, unit_price=line.unit_price)
+
+
 def _event_lines(order: Order) -> tuple[events.OrderLine, ...]:
-    return tuple(
-        events.OrderLine(sku=line.sku, quantity=line.quantity, unit_price=line.unit_price)
-        for line in order.lines.all()
-    )
+    return tuple(_event_line(line) for line in order.lines.all())
 
 
 def saga_timeout() -> timedelta:
@@ -146,34 +148,38 @@ def order_place(*, customer_id: int, lines: Iterable[tuple[str, int]]) -> Order:
             {"items": problems},
         )
     currency = settings.SEAMS_CURRENCY
+    prices = {sku: money(priced[sku].price) for sku in wanted}
+    totals = {sku: line_total(unit_price=prices[sku], quantity=n) for sku, n in wanted.items()}
     with atomic_on(Order):
         order = Order.objects.create(
-            customer_id=customer_id, status=Order.Status.PENDING, total=0, currency=currency
+            customer_id=customer_id,
+            status=Order.Status.PENDING,
+            total=order_total(totals.values()),
+            currency=currency,
         )
-        rows = [
+        rows = OrderLine.objects.bulk_create(
             OrderLine(
                 order=order,
                 sku=sku,
                 product_id=priced[sku].product_id,
                 name=priced[sku].name,
                 quantity=quantity,
-                unit_price=money(priced[sku].price),
-                line_total=line_total(unit_price=money(priced[sku].price), quantity=quantity),
+                unit_price=prices[sku],
+                line_total=totals[sku],
             )
-            for sku, quantity in wanted.items()
-        ]
-        OrderLine.objects.bulk_create(rows)
-        order.total = order_total(row.line_total for row in rows)
-        order.save(update_fields=("total",))
+            for sku, quantity in sorted(wanted.items())  # the lines' order (Meta.ordering)
+        )
         saga = CheckoutSaga.objects.create(
             order=order, state=State.RESERVING_STOCK, deadline=timezone.now() + saga_timeout()
         )
-        _log(saga, "place", "pending", total=str(order.total))
+        SagaStep.objects.create(
+            saga=saga, step="place", outcome="pending", detail={"total": str(order.total)}
+        )
         publish(
             events.OrderPlaced(
                 order_id=order.pk,
                 customer_id=customer_id,
-                lines=_event_lines(order),
+                lines=tuple(_event_line(row) for row in rows),
                 total=order.total,
                 currency=currency,
             )
@@ -187,7 +193,9 @@ def order_place(*, customer_id: int, lines: Iterable[tuple[str, int]]) -> Order:
 # Every round of the saga is: a short orders transaction that locks the order, reads the
 # state and decides (``_decide``); the call to the other module, with no orders
 # transaction open; a short orders transaction that records the outcome only if the saga
-# is still in the state the call was made for (``_record``). See docs/saga.md.
+# is still in the state the call was made for, and decides the next round under the same
+# lock (``_record``). See docs/saga.md. Each such transaction is a :func:`_round`: one
+# locking SELECT, and the saga row and its step-log lines written once as it ends.
 @dataclass(frozen=True)
 class _Seen:
     """The saga as a deciding transaction saw it: all that a step's call needs of orders."""
@@ -195,18 +203,22 @@ class _Seen:
     order_id: int
     customer_id: int
     total: Decimal
-    lines: tuple[tuple[str, int], ...]
+    lines: tuple[events.OrderLine, ...]  # never change once placed: read once per advance
     state: str
     compensating_from: str
     payment_captured: bool
 
+    @property
+    def quantities(self) -> tuple[tuple[str, int], ...]:
+        return tuple((line.sku, line.quantity) for line in self.lines)
 
-def _seen(order: Order, saga: CheckoutSaga) -> _Seen:
+
+def _seen(order: Order, saga: CheckoutSaga, lines: tuple[events.OrderLine, ...] | None) -> _Seen:
     return _Seen(
         order_id=order.pk,
         customer_id=order.customer_id,
         total=order.total,
-        lines=tuple((line.sku, line.quantity) for line in order.lines.all()),
+        lines=_event_lines(order) if lines is None else lines,
         state=saga.state,
         compensating_from=saga.compensating_from,
         payment_captured=saga.payment_captured,
@@ -214,25 +226,48 @@ def _seen(order: Order, saga: CheckoutSaga) -> _Seen:
 
 
 def _log(saga: CheckoutSaga, step: str, outcome: str, **detail) -> None:
-    SagaStep.objects.create(saga=saga, step=step, outcome=outcome, detail=detail)
+    """A step-log line, written when the saga's :func:`_round` ends (with the others)."""
+    line = SagaStep(saga=saga, step=step, outcome=outcome, detail=detail)
+    saga.__dict__.setdefault("_unlogged", []).append(line)
 
 
-def _locked(order_id: int) -> tuple[Order, CheckoutSaga] | None:
-    """The order and its saga, with the order's row locked until the transaction ends."""
-    order = Order.objects.select_for_update().filter(pk=order_id).first()
-    if order is None:
-        return None
-    return order, CheckoutSaga.objects.get(order=order)
+def _saved_fields(saga: CheckoutSaga) -> tuple:
+    return tuple(getattr(saga, f.attname) for f in saga._meta.concrete_fields)
+
+
+@contextmanager
+def _round(order_id: int) -> Iterator[tuple[Order, CheckoutSaga] | None]:
+    """One short orders transaction holding the order's row lock: yields the order and its
+    saga (``None`` when there is no such order). Fetched with one locking SELECT (``FOR
+    UPDATE OF`` the order's row only); the saga's changes and the step-log lines written
+    meanwhile go to the database as the round ends, in one UPDATE and one INSERT."""
+    with atomic_on(Order):
+        saga = (
+            CheckoutSaga.objects.select_related("order")
+            .select_for_update(of=("order",))
+            .filter(order_id=order_id)
+            .first()
+        )
+        if saga is None:
+            yield None
+            return
+        before = _saved_fields(saga)
+        yield saga.order, saga
+        if _saved_fields(saga) != before:
+            saga.save()
+        if unlogged := saga.__dict__.pop("_unlogged", None):
+            SagaStep.objects.bulk_create(unlogged)
 
 
 def _move(saga: CheckoutSaga, state: str, **flags: bool) -> None:
     saga.state = state
     for name, value in flags.items():
         setattr(saga, name, value)
-    saga.save()
 
 
-def _cancel(order: Order, saga: CheckoutSaga, reason: str, *, was_confirmed: bool) -> None:
+def _cancel(
+    order: Order, saga: CheckoutSaga, seen: _Seen, reason: str, *, was_confirmed: bool
+) -> None:
     now = timezone.now()
     order.status = Order.Status.CANCELLED
     order.cancellation_reason = reason
@@ -246,7 +281,7 @@ def _cancel(order: Order, saga: CheckoutSaga, reason: str, *, was_confirmed: boo
             customer_id=order.customer_id,
             reason=reason,
             was_confirmed=was_confirmed,
-            lines=_event_lines(order),
+            lines=seen.lines,
             total=order.total,
             currency=order.currency,
         )
@@ -269,17 +304,17 @@ def _call_reserve(seen: _Seen) -> inventory_api.ReservationResult:
         order_id=seen.order_id,
         lines=tuple(
             inventory_api.ReservationLine(sku=sku, quantity=quantity)
-            for sku, quantity in seen.lines
+            for sku, quantity in seen.quantities
         ),
     )
 
 
-def _record_reserve(order: Order, saga: CheckoutSaga, result: Any) -> None:
+def _record_reserve(order: Order, saga: CheckoutSaga, seen: _Seen, result: Any) -> None:
     _log(saga, "reserve_stock", result.status, unavailable_skus=list(result.unavailable_skus))
     if result.status == "reserved":
         _move(saga, State.CAPTURING_PAYMENT, stock_reserved=True)
     else:  # failed: nothing is held for this order
-        _cancel(order, saga, Reason.OUT_OF_STOCK, was_confirmed=False)
+        _cancel(order, saga, seen, Reason.OUT_OF_STOCK, was_confirmed=False)
 
 
 def _call_capture(seen: _Seen) -> payments_api.CaptureResult:
@@ -288,7 +323,7 @@ def _call_capture(seen: _Seen) -> payments_api.CaptureResult:
     )
 
 
-def _record_capture(order: Order, saga: CheckoutSaga, result: Any) -> None:
+def _record_capture(order: Order, saga: CheckoutSaga, seen: _Seen, result: Any) -> None:
     _log(saga, "capture_payment", result.status, amount=str(result.amount), reason=result.reason)
     if result.status == "captured":
         _move(saga, State.COMMITTING_STOCK, payment_captured=True)
@@ -304,10 +339,10 @@ def _call_release(seen: _Seen) -> inventory_api.ReservationResult:
         return inventory_api.stock_restock(order_id=seen.order_id)
 
 
-def _record_release(order: Order, saga: CheckoutSaga, result: Any) -> None:
+def _record_release(order: Order, saga: CheckoutSaga, seen: _Seen, result: Any) -> None:
     _log(saga, "release_stock", result.status)
     saga.stock_reserved = False
-    _cancel(order, saga, Reason.PAYMENT_DECLINED, was_confirmed=False)
+    _cancel(order, saga, seen, Reason.PAYMENT_DECLINED, was_confirmed=False)
 
 
 def _call_commit(seen: _Seen) -> inventory_api.ReservationResult | Exception:
@@ -317,7 +352,7 @@ def _call_commit(seen: _Seen) -> inventory_api.ReservationResult | Exception:
         return exc  # an outcome to record (the reservation is gone), not a failed call
 
 
-def _record_commit(order: Order, saga: CheckoutSaga, result: Any) -> None:
+def _record_commit(order: Order, saga: CheckoutSaga, seen: _Seen, result: Any) -> None:
     if isinstance(result, inventory_api.StockUnavailableError):
         _log(saga, "commit_stock", "unavailable", error=str(result))
         _compensation_begin(saga, Reason.OUT_OF_STOCK)
@@ -332,7 +367,7 @@ def _record_commit(order: Order, saga: CheckoutSaga, result: Any) -> None:
         events.OrderConfirmed(
             order_id=order.pk,
             customer_id=order.customer_id,
-            lines=_event_lines(order),
+            lines=seen.lines,
             total=order.total,
             currency=order.currency,
         )
@@ -362,18 +397,18 @@ def _call_compensations(seen: _Seen) -> list[tuple[str, str, dict]]:
     return done
 
 
-def _record_compensations(order: Order, saga: CheckoutSaga, done: list) -> None:
+def _record_compensations(order: Order, saga: CheckoutSaga, seen: _Seen, done: list) -> None:
     for step, outcome, detail in done:
         _log(saga, step, outcome, **detail)
     saga.stock_reserved = saga.payment_captured = False
     was_confirmed = saga.compensating_from == State.CONFIRMED
-    _cancel(order, saga, saga.cancel_reason, was_confirmed=was_confirmed)
+    _cancel(order, saga, seen, saga.cancel_reason, was_confirmed=was_confirmed)
 
 
 @dataclass(frozen=True)
 class _Step:
     call: Callable[[_Seen], Any]  # the other module's api, idempotent per order id
-    record: Callable[[Order, CheckoutSaga, Any], None]  # moves the saga on
+    record: Callable[[Order, CheckoutSaga, _Seen, Any], None]  # moves the saga on
 
 
 _STEPS = {
@@ -385,35 +420,42 @@ _STEPS = {
 }
 
 
+def _next(
+    order: Order,
+    saga: CheckoutSaga,
+    *,
+    now: datetime | None,
+    lines: tuple[events.OrderLine, ...] | None = None,
+) -> _Seen:
+    """Decide, under the order's lock: time the saga out if it is past its deadline, count
+    the attempt, and return what the next call needs."""
+    if saga.state in CheckoutSaga.FORWARD_STATES and (now or timezone.now()) >= saga.deadline:
+        _log(saga, "timeout", "expired", state=saga.state)
+        _compensation_begin(saga, Reason.TIMED_OUT)
+    if saga.active:
+        saga.attempts += 1
+    return _seen(order, saga, lines)
+
+
 def _decide(order_id: int, *, now: datetime | None) -> _Seen | None:
-    """Short orders transaction: time the saga out if it is past its deadline, count the
-    attempt, and return what the next call needs."""
-    with atomic_on(Order):
-        locked = _locked(order_id)
+    """A round that only decides (the first of an advance)."""
+    with _round(order_id) as locked:
+        return None if locked is None else _next(*locked, now=now)
+
+
+def _record(seen: _Seen, result: Any, *, now: datetime | None) -> _Seen | None:
+    """A round that records the call's outcome if the saga is still where the call was made
+    from, then decides the next call. Otherwise someone else moved it meanwhile and their
+    record stands: another run of the saga recorded the same idempotent outcome, or a cancel
+    or timeout decided to compensate, which undoes this call's effect whichever landed
+    first."""
+    with _round(seen.order_id) as locked:
         if locked is None:
             return None
         order, saga = locked
-        if saga.state in CheckoutSaga.FORWARD_STATES and (now or timezone.now()) >= saga.deadline:
-            _log(saga, "timeout", "expired", state=saga.state)
-            _compensation_begin(saga, Reason.TIMED_OUT)
-        if saga.active:
-            saga.attempts += 1
-            saga.save(update_fields=("attempts", "updated_at"))
-        return _seen(order, saga)
-
-
-def _record(seen: _Seen, result: Any) -> None:
-    """Short orders transaction: record the call's outcome if the saga is still where the
-    call was made from. Otherwise someone else moved it meanwhile and their record stands:
-    another run of the saga recorded the same idempotent outcome, or a cancel or timeout
-    decided to compensate, which undoes this call's effect whichever landed first."""
-    with atomic_on(Order):
-        locked = _locked(seen.order_id)
-        if locked is None:
-            return
-        order, saga = locked
         if saga.state == seen.state:
-            _STEPS[saga.state].record(order, saga, result)
+            _STEPS[saga.state].record(order, saga, seen, result)
+        return _next(order, saga, now=now, lines=seen.lines)
 
 
 def saga_advance(*, order_id: int, now: datetime | None = None) -> str | None:
@@ -424,14 +466,13 @@ def saga_advance(*, order_id: int, now: datetime | None = None) -> str | None:
     its deadline is timed out and compensated instead of advanced, an unfinished
     compensation is finished. A failing call raises and leaves the saga where it was.
     """
-    while True:  # ends: every round moves the saga forward, by this call or another one
-        seen = _decide(order_id, now=now)
-        if seen is None:
-            return None
+    seen = _decide(order_id, now=now)
+    while seen is not None:  # ends: every round moves the saga on, by this call or another
         step = _STEPS.get(seen.state)
         if step is None:
             return seen.state
-        _record(seen, step.call(seen))
+        seen = _record(seen, step.call(seen), now=now)
+    return None
 
 
 def order_cancel(*, order_id: int, customer_id: int) -> Order:
@@ -446,8 +487,7 @@ def order_cancel(*, order_id: int, customer_id: int) -> Order:
     (logged), still ``pending``/``confirmed`` with its saga ``compensating``, which the
     sweeper (or the next cancel) finishes; the API answers 202 then.
     """
-    with atomic_on(Order):
-        locked = _locked(order_id)
+    with _round(order_id) as locked:
         if locked is None or locked[0].customer_id != customer_id:
             raise OrderNotFoundError(order_id)
         order, saga = locked

@@ -1,0 +1,132 @@
+"""What ``make bench-checkout`` measures, started and stopped by pluggable functions.
+
+A *system* is a function ``start(env, logs) -> Running``: it gets the environment every
+process of the run shares (database, Redis, production profile, ports) and a folder for its
+logs, starts whatever it is made of and returns once its HTTP edge answers ``/readyz/``.
+:func:`make_target` turns any foreground command (``make up``; ``make up-split`` for
+issue 10) into one; ``run.py --system NAME`` picks one of :data:`SYSTEMS`, so two topologies
+are measured under the same load, in the same run.
+
+The baseline server (:func:`baseline`) is a system too: the product's gunicorn configuration
+and settings plus one bench-only endpoint (``bench/checkout/baseline/``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Running:
+    """A started system: where its edge answers and the process groups to stop."""
+
+    name: str
+    base_url: str
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def pids(self) -> list[int]:
+        return [process.pid for process in self.processes]
+
+    def stop(self) -> None:
+        """SIGTERM every process group (Ctrl-C as ``make up`` gets it), SIGKILL stragglers."""
+        for process in self.processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(10)
+
+
+System = Callable[[dict[str, str], Path], Running]
+
+
+def wait_ready(base_url: str, timeout: float = 120.0, process: subprocess.Popen | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{base_url}: the process exited with {process.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base_url}/readyz/", timeout=5).status_code == 200:
+                return
+        time.sleep(0.3)
+    raise RuntimeError(f"{base_url} was not ready within {timeout}s")
+
+
+def spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """``command`` in a process group of its own, output to ``log``."""
+    with log.open("a") as out:
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+
+def make_target(name: str, command: list[str], port_variable: str = "PORT") -> System:
+    """A system started by one foreground command whose web edge listens on ``$PORT``."""
+
+    def start(env: dict[str, str], logs: Path) -> Running:
+        process = spawn(command, env, logs / f"{name}.log")
+        base_url = f"http://127.0.0.1:{env[port_variable]}"
+        running = Running(name, base_url, [process])
+        try:
+            wait_ready(base_url, process=process)
+        except Exception:
+            running.stop()
+            raise
+        return running
+
+    return start
+
+
+def baseline(env: dict[str, str], logs: Path) -> Running:
+    """The bare DRF insert endpoint on ``$BASELINE_PORT``: the web role's command (gunicorn,
+    app/gunicorn.conf.py, the same WEB_CONCURRENCY etc.), settings plus the baseline app."""
+    env = {
+        **env,
+        "PORT": env["BASELINE_PORT"],
+        "DJANGO_SETTINGS_MODULE": "bench.checkout.baseline.settings",
+        "PROMETHEUS_MULTIPROC_DIR": env["PROMETHEUS_MULTIPROC_DIR"] + "-baseline",
+    }
+    subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "manage.py", "migrate", "--noinput", "benchbaseline"],
+        cwd=ROOT, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    process = spawn([str(ROOT / "docker/entrypoint.sh"), "web"], env, logs / "baseline.log")
+    running = Running("baseline", f"http://127.0.0.1:{env['PORT']}", [process])
+    try:
+        wait_ready(running.base_url, process=process)
+    except Exception:
+        running.stop()
+        raise
+    return running
+
+
+def _honcho(procfile: str) -> list[str]:
+    """`make up`'s command line with another Procfile (migrate, then honcho)."""
+    honcho = f"honcho start -f {procfile} -p $PORT"
+    return ["sh", "-c", f".venv/bin/python manage.py migrate --noinput && exec .venv/bin/{honcho}"]
+
+
+SYSTEMS: dict[str, System] = {
+    # `make up`: migrate, then honcho runs the Procfile (web, worker, relay, beat)
+    "up": make_target("up", ["make", "--no-print-directory", "up"]),
+    # the same with two worker processes: one for the saga's queue, one for all the others
+    "up-two-workers": make_target("up-two-workers", _honcho("bench/checkout/Procfile.two-workers")),
+    # two identical worker processes on every queue: two machines' worth of workers
+    "up-two-pools": make_target("up-two-pools", _honcho("bench/checkout/Procfile.two-pools")),
+}
