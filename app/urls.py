@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from app.kernel.events import internal as events_internal
 from app.kernel.health import healthz, readyz
-from app.kernel.observability.exposition import metrics_view
+from app.kernel.observability.views import metrics_view
 from app.kernel.remote import server as remote_server
 
 urlpatterns = [

@@ -38,9 +38,11 @@ def test_requests_are_counted_by_method_route_pattern_and_status():
     assert count(after, "healthz/", "200") - count(before, "healthz/", "200") == 2
     # The route is the URL pattern, so ids do not multiply time series.
     pattern = "test/orders/<int:pk>/"
-    assert count(after, pattern, "200", module="orders") - count(
-        before, pattern, "200", module="orders"
-    ) == 2
+    assert (
+        count(after, pattern, "200", module="orders")
+        - count(before, pattern, "200", module="orders")
+        == 2
+    )
     assert count(after, "test/boom/", "500") - count(before, "test/boom/", "500") == 1
     assert count(after, "<unmatched>", "404") - count(before, "<unmatched>", "404") == 1
 

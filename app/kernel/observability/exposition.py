@@ -1,8 +1,8 @@
 """Where each process kind's samples are scraped (docs/observability.md "Prometheus"):
 
-- **web** (gunicorn): ``GET /metrics`` of any worker answers for all of them (multiprocess
-  mode: ``PROMETHEUS_MULTIPROC_DIR``, set up by ``app/gunicorn.conf.py``), plus the outbox
-  backlog read from the database (:mod:`.outbox_collector`).
+- **web** (gunicorn): ``GET /metrics`` (:mod:`.views`) of any worker answers for all of them
+  (multiprocess mode: ``PROMETHEUS_MULTIPROC_DIR``, set up by ``app/gunicorn.conf.py``), plus
+  the outbox backlog read from the database (:mod:`.outbox_collector`).
 - **worker** (Celery prefork): the children write their samples under the worker's own
   ``PROMETHEUS_MULTIPROC_DIR`` (``docker/entrypoint.sh worker`` sets one apart from the
   web's); with ``SEAMS_METRICS_PORT`` set the worker's main process serves them summed on
@@ -10,11 +10,11 @@
 - **relay** (one process): with ``SEAMS_METRICS_PORT`` set it serves its own registry.
 
 Without ``PROMETHEUS_MULTIPROC_DIR`` (runserver, tests) the process's own registry is used.
+This file reads no model: the Celery app imports it before Django is set up.
 """
 
 from __future__ import annotations
 
-import hmac
 import os
 import shutil
 from collections.abc import Iterable
@@ -22,20 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    generate_latest,
-    multiprocess,
-    start_http_server,
-)
+from prometheus_client import REGISTRY, CollectorRegistry, multiprocess, start_http_server
 from prometheus_client.registry import Collector
-
-from app.kernel.observability.outbox_collector import OutboxCollector
 
 log = structlog.get_logger("seams.metrics")
 
@@ -70,20 +58,6 @@ class _Of(Collector):
 
     def collect(self) -> Iterable[Any]:
         return self.registry.collect()
-
-
-@require_GET
-def metrics_view(request: HttpRequest) -> HttpResponse:
-    """Prometheus text exposition. With ``METRICS_TOKEN`` set, a matching bearer is required."""
-    token = getattr(settings, "METRICS_TOKEN", "")
-    if token:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            return HttpResponse(
-                "metrics need the operator token\n", status=401, content_type="text/plain"
-            )
-    registry = process_registry(OutboxCollector())
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 def serve_from_port(role: str) -> int | None:

@@ -33,14 +33,14 @@ def snapshot() -> dict[str, float]:
             route="api/v1/orders/",
             status="202",
             module="orders",
-        ),  # fmt: skip
+        ),
         "captures": value(
             "seams_module_api_calls_total",
             module="payments",
             function="payment_capture",
             delivery=delivery,
             outcome="ok",
-        ),  # fmt: skip
+        ),
         "saga_runs": value(
             "seams_event_handler_runs_total",
             module="orders",
@@ -48,13 +48,13 @@ def snapshot() -> dict[str, float]:
             event="orders.OrderPlaced",
             delivery="async",
             outcome="ok",
-        ),  # fmt: skip
+        ),
         "delivered": value(
             "seams_event_deliveries_total",
             event="orders.OrderPlaced",
             module="orders",
             outcome="delivered",
-        ),  # fmt: skip
+        ),
         "published": value("seams_events_published_total", event="orders.OrderPlaced"),
     }
 
@@ -84,9 +84,16 @@ def test_a_confirmed_checkout_moves_its_counters(shop, django_capture_on_commit_
     before = snapshot()
     checkout(2, django_capture_on_commit_callbacks)
     assert moved(before, snapshot()) == {
-        "started": 1, "confirmed": 1, "declined": 0, "terminal": 1, "placed": 1,
-        "captures": 1, "saga_runs": 1, "delivered": 1, "published": 1,
-    }  # fmt: skip
+        "started": 1,
+        "confirmed": 1,
+        "declined": 0,
+        "terminal": 1,
+        "placed": 1,
+        "captures": 1,
+        "saga_runs": 1,
+        "delivered": 1,
+        "published": 1,
+    }
 
 
 def test_a_declined_checkout_counts_as_cancelled_for_payment_declined(
@@ -95,6 +102,13 @@ def test_a_declined_checkout_counts_as_cancelled_for_payment_declined(
     before = snapshot()
     checkout(3, django_capture_on_commit_callbacks)  # 30.00 > 25.00 in the wallet
     assert moved(before, snapshot()) == {
-        "started": 1, "confirmed": 0, "declined": 1, "terminal": 1, "placed": 1,
-        "captures": 1, "saga_runs": 1, "delivered": 1, "published": 1,
-    }  # fmt: skip
+        "started": 1,
+        "confirmed": 0,
+        "declined": 1,
+        "terminal": 1,
+        "placed": 1,
+        "captures": 1,
+        "saga_runs": 1,
+        "delivered": 1,
+        "published": 1,
+    }
