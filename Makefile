@@ -48,6 +48,7 @@ lint: venv
 	$(BIN)/lint-imports --no-cache importlinter.ini
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check --fail-level WARNING
+	$(BIN)/python deploy/check.py
 	$(MAKE) --no-print-directory bandit
 
 # Security lint of our code; fails on any high-severity finding (tests excluded: asserts and

@@ -23,19 +23,28 @@ from app.kernel.events.models import OutboxMessage, OutboxStatus
 log = structlog.get_logger("seams.metrics")
 
 
+def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+    rows = GaugeMetricFamily(
+        "seams_outbox_rows",
+        "Outbox rows not yet done, by consuming module and status (pending: waiting for "
+        "the relay or a retry; sent: on a queue; dead: dead letters).",
+        labels=["module", "status"],
+    )
+    age = GaugeMetricFamily(
+        "seams_outbox_oldest_age_seconds",
+        "Age of the oldest outbox row not yet done, by consuming module and status.",
+        labels=["module", "status"],
+    )
+    return rows, age
+
+
 class OutboxCollector(Collector):
+    def describe(self) -> Iterator[Metric]:
+        """The families, without reading the database (registration, deploy/check.py)."""
+        yield from _families()
+
     def collect(self) -> Iterator[Metric]:
-        rows = GaugeMetricFamily(
-            "seams_outbox_rows",
-            "Outbox rows not yet done, by consuming module and status (pending: waiting for "
-            "the relay or a retry; sent: on a queue; dead: dead letters).",
-            labels=["module", "status"],
-        )
-        age = GaugeMetricFamily(
-            "seams_outbox_oldest_age_seconds",
-            "Age of the oldest outbox row not yet done, by consuming module and status.",
-            labels=["module", "status"],
-        )
+        rows, age = _families()
         now = timezone.now()
         for alias in store.outbox_dbs():
             try:
