@@ -153,7 +153,7 @@ def run_handler(bound: BoundSubscription, envelope: Envelope, event: Event) -> N
     """Call the handler as its module, in its module-entry span, with the delivery bound
     for the logs; its delay since publishing is recorded."""
     lag = (timezone.now() - event.occurred_at).total_seconds()
-    metrics.DELIVERY_LAG.labels(bound.module).observe(max(0.0, lag))
+    metrics.delivery_lag(bound.module, lag)
     with (
         bus.run_as(bound.module),
         structlog.contextvars.bound_contextvars(

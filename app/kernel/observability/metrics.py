@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -145,21 +144,27 @@ def _children(
     return counter.labels(*labels, OK), counter.labels(*labels, ERROR), histogram.labels(*timed)
 
 
-@contextmanager
+class _Timer:
+    """Counts one run as ok or error and observes its duration (a class, not a generator
+    context manager: a third of the cost on paths that run for every handler)."""
+
+    __slots__ = ("duration", "error", "ok", "started")
+
+    def __init__(self, children: tuple[Any, Any, Any]) -> None:
+        self.ok, self.error, self.duration = children
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.duration.observe(time.perf_counter() - self.started)
+        (self.ok if kind is None else self.error).inc()
+
+
 def _timed(
     counter: Counter, histogram: Histogram, labels: tuple[str, ...], timed: tuple[str, ...]
-) -> Iterator[None]:
-    ok, error, duration = _children(counter, histogram, labels, timed)
-    started = time.perf_counter()
-    try:
-        yield
-    except BaseException:
-        error.inc()
-        raise
-    else:
-        ok.inc()
-    finally:
-        duration.observe(time.perf_counter() - started)
+) -> _Timer:
+    return _Timer(_children(counter, histogram, labels, timed))
 
 
 def api_call(module: str, function: str, delivery: str) -> Any:
@@ -195,6 +200,10 @@ def event_published(event: str) -> None:
 
 def delivery_outcome(event: str, module: str, outcome: str) -> None:
     DELIVERIES.labels(event, module, outcome).inc()
+
+
+def delivery_lag(module: str, seconds: float) -> None:
+    DELIVERY_LAG.labels(module).observe(max(0.0, seconds))
 
 
 def breaker_listener(module: str) -> Any:
