@@ -71,12 +71,13 @@ def configure_tracing(*, service: str = "") -> bool:
         return _enabled
     # imported here: a process with tracing off never loads the SDK or the instrumentations
     from opentelemetry.instrumentation.celery import CeleryInstrumentor
-    from opentelemetry.instrumentation.django import DjangoInstrumentor
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
     from opentelemetry.sdk.resources import SERVICE_NAME, Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+
+    from app.kernel.observability import django_tracing
 
     # The stable HTTP semantic conventions (url.path, http.request.method...), not the old
     # ones: those rebuild the URL with wsgiref, which fails on a non-Latin-1 path when the
@@ -94,7 +95,7 @@ def configure_tracing(*, service: str = "") -> bool:
         else:
             provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
     trace.set_tracer_provider(provider)
-    DjangoInstrumentor().instrument()
+    django_tracing.instrument()
     CeleryInstrumentor().instrument()
     PsycopgInstrumentor().instrument(enable_commenter=False)
     HTTPXClientInstrumentor().instrument()
