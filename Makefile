@@ -69,6 +69,7 @@ lint: venv
 	$(BIN)/python manage.py topology edge --topology split --check docker/edge/split.conf
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check --fail-level WARNING
+	$(BIN)/python deploy/check.py
 	$(MAKE) --no-print-directory bandit
 
 # Security lint of our code; fails on any high-severity finding (tests excluded: asserts and

@@ -13,12 +13,15 @@ from celery.signals import beat_init, task_postrun, task_prerun
 from django.db import close_old_connections
 
 from app.kernel.events import celery_config
+from app.kernel.observability import exposition
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
 
 app = Celery("seams", task_cls=celery_config.ModuleTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# worker metrics: fresh at start, served on SEAMS_METRICS_PORT, dead children marked
+exposition.connect_worker_signals()
 
 
 @app.on_after_configure.connect

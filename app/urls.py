@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from app.kernel.events import internal as events_internal
 from app.kernel.frontdoor import front_door
 from app.kernel.health import healthz, readyz
-from app.kernel.observability.metrics import metrics_view
+from app.kernel.observability.views import metrics_view
 from app.kernel.remote import server as remote_server
 
 urlpatterns = [

@@ -37,9 +37,13 @@ case "$role" in
         become gunicorn app.wsgi:application -c app/gunicorn_conf.py "$@"
         ;;
     worker)
+        # prefork children write metric samples apart from the web's (which gunicorn wipes);
+        # the main process serves them summed on SEAMS_METRICS_PORT (docs/observability.md)
+        export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_WORKER_MULTIPROC_DIR:-${TMPDIR:-/tmp}/seams-prometheus-worker-$(id -u)}"
         become celery -A app worker --loglevel "${LOG_LEVEL:-INFO}" "$@"
         ;;
     relay)
+        unset PROMETHEUS_MULTIPROC_DIR  # one process: its own registry, on SEAMS_METRICS_PORT
         become python manage.py events relay "$@"
         ;;
     beat)

@@ -11,9 +11,11 @@ class KernelConfig(AppConfig):
     def ready(self) -> None:
         # Boundaries: the seams.E0xx system checks and the data-ownership guard on every
         # database connection (see app/kernel/boundaries/).
+        from django.conf import settings
         from django.core import checks as django_checks
 
         from app.kernel.boundaries import checks, guard
+        from app.kernel.observability.tracing import configure_tracing
         from app.kernel.remote import checks as remote_checks
         from app.kernel.topology import validation
 
@@ -23,3 +25,6 @@ class KernelConfig(AppConfig):
         django_checks.register(validation.system_check, "seams")
         # Module apis callable over the wire: seams.E012/E013 (app/kernel/remote/checks.py).
         remote_checks.register()
+        # Tracing (ADR 0015): the OpenTelemetry SDK and instrumentations, from OTEL_* (before
+        # the WSGI handler loads its middleware: the Django instrumentation adds one).
+        configure_tracing(service=settings.SEAMS_SERVICE)

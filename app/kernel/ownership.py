@@ -51,6 +51,8 @@ from typing import Any, ParamSpec, TypeVar
 from celery import shared_task
 
 from app.kernel.modules import module_of
+from app.kernel.observability import metrics
+from app.kernel.observability.tracing import module_span
 from app.kernel.remote import binding
 
 # The attribution itself. Entry points use acting_as/module_api/module_task; kernel hot paths
@@ -121,11 +123,14 @@ def module_api(func: Callable[P, R] | None = None, /, *, idempotent: bool = Fals
     Usable bare (``@module_api``) or with options (``@module_api(idempotent=True)``). At
     each call: remote binding when the topology puts the module in another service than
     the caller's; else the function runs here, through the wire format both ways when
-    ``settings.SEAMS_API_STRICT`` is on.
+    ``settings.SEAMS_API_STRICT`` is on. Every call is counted and timed per module, function
+    and delivery (``sync`` here, ``remote``); a local one runs in a module-entry span (a
+    remote one gets its span in the callee's service).
     """
 
     def decorate(body: Callable[P, R]) -> Callable[P, R]:
         owner = module_of(body.__module__)
+        name = body.__name__
         function = (
             None if owner is None else binding.ApiFunction(owner, body.__name__, body, idempotent)
         )
@@ -135,12 +140,17 @@ def module_api(func: Callable[P, R] | None = None, /, *, idempotent: bool = Fals
         @functools.wraps(body)
         def call(*args: P.args, **kwargs: P.kwargs) -> R:
             if function is not None and binding.is_remote(CURRENT_MODULE.get(), owner):
-                return function.call_remote(args, kwargs)
+                with metrics.api_call(owner or "", name, "remote"):
+                    return function.call_remote(args, kwargs)
             token = CURRENT_MODULE.set(owner)
             try:
-                if function is not None and binding.strict():
-                    return function.call_strict(args, kwargs)
-                return body(*args, **kwargs)
+                with (
+                    module_span(owner or "", "api", name, "sync"),
+                    metrics.api_call(owner or "", name, "sync"),
+                ):
+                    if function is not None and binding.strict():
+                        return function.call_strict(args, kwargs)
+                    return body(*args, **kwargs)
             finally:
                 CURRENT_MODULE.reset(token)
 
@@ -159,6 +169,8 @@ def module_task(func: Callable[..., Any] | None = None, /, **options: Any) -> An
     """``shared_task`` for a module's ``tasks.py``: the task body runs as its module.
 
     Usable bare (``@module_task``) or with Celery task options (``@module_task(bind=True)``).
+    Every run is counted and timed, in a module-entry span (delivery ``async``) under the
+    Celery instrumentation's task span.
     """
 
     def decorate(body: Callable[..., Any]) -> Any:
@@ -166,15 +178,18 @@ def module_task(func: Callable[..., Any] | None = None, /, **options: Any) -> An
         if owner is None:
             raise TypeError(f"@module_task is for tasks in modules.<name>; got {body.__module__}")
 
+        name = body.__name__
+
         @functools.wraps(body)
         def run(*args: Any, **kwargs: Any) -> Any:
             token = CURRENT_MODULE.set(owner)
             try:
-                return body(*args, **kwargs)
+                with module_span(owner, "task", name, "async"), metrics.task_run(owner, name):
+                    return body(*args, **kwargs)
             finally:
                 CURRENT_MODULE.reset(token)
 
-        options.setdefault("name", f"{owner}.{body.__name__}")
+        options.setdefault("name", f"{owner}.{name}")
         return shared_task(**options)(run)
 
     return decorate(func) if func is not None else decorate

@@ -95,7 +95,7 @@ def make_target(name: str, command: list[str], port_variable: str = "PORT") -> S
 
 def baseline(env: dict[str, str], logs: Path) -> Running:
     """The bare DRF insert endpoint on ``$BASELINE_PORT``: the web role's command (gunicorn,
-    app/gunicorn.conf.py, the same WEB_CONCURRENCY etc.), settings plus the baseline app."""
+    app/gunicorn_conf.py, the same WEB_CONCURRENCY etc.), settings plus the baseline app."""
     env = {
         **env,
         "PORT": env["BASELINE_PORT"],

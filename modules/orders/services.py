@@ -28,7 +28,7 @@ from app.kernel.events import publish
 from app.kernel.topology import atomic_on
 from modules.catalog import api as catalog_api
 from modules.inventory import api as inventory_api
-from modules.orders import events
+from modules.orders import events, metrics
 from modules.orders.models import CheckoutSaga, Order, OrderLine, SagaStep
 from modules.payments import api as payments_api
 
@@ -175,6 +175,7 @@ def order_place(*, customer_id: int, lines: Iterable[tuple[str, int]]) -> Order:
         SagaStep.objects.create(
             saga=saga, step="place", outcome="pending", detail={"total": str(order.total)}
         )
+        metrics.saga_started(using=order._state.db)
         publish(
             events.OrderPlaced(
                 order_id=order.pk,
@@ -275,6 +276,9 @@ def _cancel(
     order.save(update_fields=("status", "cancellation_reason", "cancelled_at", "updated_at"))
     _move(saga, State.CANCELLED)
     _log(saga, "cancel", reason, was_confirmed=was_confirmed)
+    metrics.saga_ended(
+        outcome="cancelled", reason=reason, placed_at=order.created_at, using=order._state.db
+    )
     publish(
         events.OrderCancelled(
             order_id=order.pk,
@@ -363,6 +367,9 @@ def _record_commit(order: Order, saga: CheckoutSaga, seen: _Seen, result: Any) -
     order.save(update_fields=("status", "confirmed_at", "updated_at"))
     _move(saga, State.CONFIRMED, stock_committed=True)
     _log(saga, "confirm", "confirmed")
+    metrics.saga_ended(
+        outcome="confirmed", reason="", placed_at=order.created_at, using=order._state.db
+    )
     publish(
         events.OrderConfirmed(
             order_id=order.pk,
@@ -431,6 +438,7 @@ def _next(
     the attempt, and return what the next call needs."""
     if saga.state in CheckoutSaga.FORWARD_STATES and (now or timezone.now()) >= saga.deadline:
         _log(saga, "timeout", "expired", state=saga.state)
+        metrics.saga_timed_out(using=order._state.db)
         _compensation_begin(saga, Reason.TIMED_OUT)
     if saga.active:
         saga.attempts += 1

@@ -1,4 +1,5 @@
-"""GET /metrics: Prometheus text with request counts and latencies by method, route, status."""
+"""GET /metrics: Prometheus text with request counts and latencies by method, route, status
+and module."""
 
 import pytest
 from django.test import Client
@@ -18,9 +19,9 @@ def samples(client, **headers):
     return found
 
 
-def count(found, route, status, method="GET"):
-    key = ("seams_http_requests_total", (("method", method), ("route", route), ("status", status)))
-    return found.get(key, 0.0)
+def count(found, route, status, method="GET", module=""):
+    labels = (("method", method), ("module", module), ("route", route), ("status", status))
+    return found.get(("seams_http_requests_total", labels), 0.0)
 
 
 def test_requests_are_counted_by_method_route_pattern_and_status():
@@ -37,11 +38,15 @@ def test_requests_are_counted_by_method_route_pattern_and_status():
     assert count(after, "healthz/", "200") - count(before, "healthz/", "200") == 2
     # The route is the URL pattern, so ids do not multiply time series.
     pattern = "test/orders/<int:pk>/"
-    assert count(after, pattern, "200") - count(before, pattern, "200") == 2
+    assert (
+        count(after, pattern, "200", module="orders")
+        - count(before, pattern, "200", module="orders")
+        == 2
+    )
     assert count(after, "test/boom/", "500") - count(before, "test/boom/", "500") == 1
     assert count(after, "<unmatched>", "404") - count(before, "<unmatched>", "404") == 1
 
-    histogram = ("method", "GET"), ("route", "healthz/"), ("status", "200")
+    histogram = ("method", "GET"), ("module", ""), ("route", "healthz/"), ("status", "200")
     assert after[("seams_http_request_duration_seconds_count", histogram)] >= 2
     inf_bucket = ("seams_http_request_duration_seconds_bucket", (("le", "+Inf"), *histogram))
     assert after[inf_bucket] == after[("seams_http_request_duration_seconds_count", histogram)]

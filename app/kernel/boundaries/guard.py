@@ -43,6 +43,7 @@ from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 from app.kernel.boundaries.owners import KERNEL, kernel_tables, table_owners
+from app.kernel.observability.metrics import OWNERSHIP_VIOLATIONS
 from app.kernel.ownership import CURRENT_MODULE
 from app.kernel.topology import DEFAULT_DATABASE, database_of
 
@@ -169,6 +170,7 @@ def ownership_guard(
         ):
             error = WrongDatabase(module, alias, own, sql)
         if error is not None:
+            OWNERSHIP_VIOLATIONS.labels(module, error.owner, mode).inc()
             if mode == "raise":
                 raise error
             logger.warning(

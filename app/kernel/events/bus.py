@@ -21,7 +21,8 @@ from typing import Any, Protocol
 from django.core.exceptions import ImproperlyConfigured
 
 from app.kernel.events.base import Event, publisher_of
-from app.kernel.observability.tracing import current_traceparent
+from app.kernel.observability import metrics
+from app.kernel.observability.tracing import current_traceparent, module_span
 
 
 class Delivery(StrEnum):
@@ -196,13 +197,13 @@ class EventBus:
             for module, handlers in sync:
                 with self.run_as(module):
                     for handler in handlers:
-                        handler(event)
+                        run_observed(module, handler, event, Delivery.SYNC)
             return
         for module, handlers in sync:
             token = var.set(module)
             try:
                 for handler in handlers:
-                    handler(event)
+                    run_observed(module, handler, event, Delivery.SYNC)
             finally:
                 var.reset(token)
 
@@ -217,6 +218,7 @@ class EventBus:
         for event in events:
             if event.traceparent is None:
                 event = event.model_copy(update={"traceparent": current_traceparent()})
+            metrics.event_published(event.name)
             sync, deferred = self._plan_for(event.name)
             if sync:
                 self._dispatch(sync, event)
@@ -228,6 +230,19 @@ class EventBus:
                     "after_commit/async deliveries need 'app.kernel.events' in INSTALLED_APPS"
                 )
             self._outbox(deferred_rows)
+
+
+def run_observed(
+    module: str, handler: Callable[[Event], None], event: Event, delivery: str
+) -> None:
+    """Call ``handler`` inside its module-entry span, counted and timed (the caller has made
+    it act as ``module``)."""
+    name = handler.__name__
+    with (
+        module_span(module, "handler", name, delivery, event=event.name),
+        metrics.handler_run(module, f"{module}.{name}", event.name, delivery),
+    ):
+        handler(event)
 
 
 bus = EventBus()

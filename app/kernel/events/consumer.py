@@ -19,12 +19,13 @@ from django.utils import timezone
 
 from app.kernel.events import conf
 from app.kernel.events.base import Event, decode
-from app.kernel.events.bus import BoundSubscription, bus
+from app.kernel.events.bus import BoundSubscription, bus, run_observed
 from app.kernel.events.database_retry import retry_through_database_blips
 from app.kernel.events.models import DeliveryAttempt, InboxEntry, OutboxMessage, OutboxStatus
 from app.kernel.events.outbox import NOTIFY_CHANNEL
 from app.kernel.events.store import Envelope, outbox_db
-from app.kernel.observability.tracing import child_traceparent
+from app.kernel.observability import metrics
+from app.kernel.observability.tracing import continued
 
 log = structlog.get_logger("seams.events")
 
@@ -60,7 +61,25 @@ def backoff_seconds(attempt: int) -> float:
 
 def consume(envelope: Envelope) -> Outcome:
     """Run ``envelope``'s handler at most once per (event id, handler), as its module, on
-    that module's database (its outbox row, its inbox and its effects in one transaction)."""
+    that module's database (its outbox row, its inbox and its effects in one transaction),
+    in the delivery's trace; the outcome is counted per event and consuming module."""
+    with continued(envelope.traceparent):
+        outcome = _consume(envelope)
+    if counted := _COUNTED.get(outcome):
+        metrics.delivery_outcome(envelope.event_name, envelope.module, counted)
+    return outcome
+
+
+# outcome → the ``outcome`` label of seams_event_deliveries_total (GONE is not counted)
+_COUNTED = {
+    Outcome.DONE: "delivered",
+    Outcome.DUPLICATE: "duplicate",
+    Outcome.RETRY: "retried",
+    Outcome.DEAD: "dead",
+}
+
+
+def _consume(envelope: Envelope) -> Outcome:
     using = outbox_db(envelope.module)
     handler_id = envelope.handler
     try:
@@ -131,15 +150,17 @@ def consume_message(data: Any) -> Outcome:
 
 
 def run_handler(bound: BoundSubscription, envelope: Envelope, event: Event) -> None:
-    """Call the handler as its module, with the delivery's trace context bound."""
-    trace = child_traceparent(envelope.traceparent)
+    """Call the handler as its module, in its module-entry span, with the delivery bound
+    for the logs; its delay since publishing is recorded."""
+    lag = (timezone.now() - event.occurred_at).total_seconds()
+    metrics.delivery_lag(bound.module, lag)
     with (
         bus.run_as(bound.module),
         structlog.contextvars.bound_contextvars(
-            traceparent=trace, event_id=envelope.event_id, handler=envelope.handler
+            event_id=envelope.event_id, handler=envelope.handler
         ),
     ):
-        bound.subscription.handler(event)
+        run_observed(bound.module, bound.subscription.handler, event, bound.delivery.value)
 
 
 def wake_successor(envelope: Envelope, using: str) -> None:

@@ -30,6 +30,7 @@ from app.kernel.events import conf, store
 from app.kernel.events.consumer import Outcome, backoff_seconds
 from app.kernel.events.models import OutboxMessage, OutboxStatus
 from app.kernel.events.store import Envelope
+from app.kernel.observability import metrics
 from app.kernel.remote.client import internal_client, internal_headers
 
 log = structlog.get_logger("seams.events.forwarding")
@@ -94,6 +95,8 @@ def forward_due(
                     id__in=[e.outbox_id for e in batch]
                 ).update(status=OutboxStatus.DONE, processed_at=timezone.now())
                 outcomes += [Outcome.FORWARDED] * len(batch)
+                for envelope in batch:
+                    metrics.delivery_outcome(envelope.event_name, module, "forwarded")
     return outcomes
 
 
@@ -118,6 +121,10 @@ def _failed(batch: list[Envelope], exc: BaseException, using: str, *, refused: b
         dead=dead,
         error=error,
     )
+    for envelope in batch:
+        metrics.delivery_outcome(
+            envelope.event_name, envelope.module, "dead" if dead else "retried"
+        )
     return [Outcome.DEAD if dead else Outcome.RETRY] * len(batch)
 
 

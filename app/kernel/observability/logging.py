@@ -2,8 +2,9 @@
 
 Standard-library loggers (Django, Celery, gunicorn's workers) go through the same processors,
 so every line carries ``timestamp``, ``level``, ``event``, ``logger`` and the bound context:
-``request_id`` (bound by the request middleware) and ``module`` (the module acting now, see
-:mod:`app.kernel.ownership`).
+``request_id`` (bound by the request middleware), ``module`` (the module acting now, see
+:mod:`app.kernel.ownership`), and ``trace_id`` / ``span_id`` of the current OpenTelemetry span
+(the request's, the task's, the handler's: ADR 0015).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 
 OWNERSHIP_MODULE = "app.kernel.ownership"
 
@@ -32,11 +34,22 @@ def add_module(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, A
     return event
 
 
+def add_trace(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Add ``trace_id`` and ``span_id`` (hex, as trace back ends show them) of the current
+    span, when there is one (tracing on, or a trace context received)."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event.setdefault("trace_id", format(context.trace_id, "032x"))
+        event.setdefault("span_id", format(context.span_id, "016x"))
+    return event
+
+
 SHARED_PROCESSORS: list[Any] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     add_module,
+    add_trace,
     structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
     structlog.processors.StackInfoRenderer(),
 ]

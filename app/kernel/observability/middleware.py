@@ -1,7 +1,9 @@
 """One line and one metric sample per request, with a request id bound for everything logged.
 
 Put first in ``MIDDLEWARE`` so that every response, redirects and static files included, is
-logged and counted exactly once.
+logged and counted exactly once. The request's span is the Django instrumentation's (it runs
+before this one, accepting a W3C ``traceparent`` or starting a trace); this middleware names
+the module whose view answered on it.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import uuid
 
 import structlog
 from django.utils.functional import LazyObject
+from opentelemetry import trace
 
 from app.kernel.modules import module_of
 from app.kernel.observability.metrics import observe_request
-from app.kernel.observability.tracing import child_traceparent
+from app.kernel.observability.tracing import MODULE
 
 log = structlog.get_logger("seams.request")
 
@@ -56,25 +59,23 @@ class RequestLogMiddleware:
         request_id = request_id_of(request)
         request.request_id = request_id
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(
-            request_id=request_id,
-            # this request's span in the caller's trace (or a new one); events carry it on
-            traceparent=child_traceparent(request.headers.get("traceparent")),
-        )
+        structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         try:
             response = self.get_response(request)
             seconds = time.perf_counter() - started
             response["X-Request-ID"] = request_id
-            observe_request(request, response.status_code, seconds)
+            module = module_of_view(request)
+            observe_request(request, response.status_code, seconds, module)
             fields = {
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": round(seconds * 1000, 2),
             }
-            if module := module_of_view(request):
+            if module:
                 fields["module"] = module
+                trace.get_current_span().set_attribute(MODULE, module)
             if (user_id := user_id_of(request)) is not None:
                 fields["user_id"] = user_id
             log.info("request", **fields)

@@ -1,32 +1,175 @@
-"""W3C trace context (``traceparent``) without an OpenTelemetry SDK: carried from an incoming
-request into the events it publishes and the handlers they run. No spans are recorded."""
+"""Tracing on OpenTelemetry: the SDK set up from the standard ``OTEL_*`` variables, the
+maintained instrumentations (Django, Celery, psycopg, httpx), W3C ``traceparent`` helpers for
+the seams the instrumentations do not see (events, outbox rows, the relay's hand-built
+messages), and module-entry spans (ADR 0015).
+
+- ``OTEL_SDK_DISABLED=true``: nothing is installed; the API's no-op provider answers and
+  :func:`module_span` is a ``nullcontext`` (tracing off, next to no cost).
+- ``OTEL_TRACES_EXPORTER`` (default ``none``; comma-separated ``otlp``, ``console``,
+  ``none``): the SDK records spans (ids propagate and reach the logs) and exports them
+  through a batch processor per exporter. The OTLP exporter reads its own
+  ``OTEL_EXPORTER_OTLP_*`` variables; ``OTEL_TRACES_SAMPLER`` / ``OTEL_TRACES_SAMPLER_ARG``
+  choose the sampler (default ``parentbased_always_on``); ``OTEL_SERVICE_NAME`` names the
+  service (default ``seams``, or ``seams-<SEAMS_SERVICE>``).
+
+The batch processor re-creates its export thread after ``fork`` (the SDK registers an
+``os.register_at_fork`` hook), so a provider set up before gunicorn or Celery forks exports
+from every child.
+"""
 
 from __future__ import annotations
 
-import re
-import secrets
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
 
-import structlog
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-TRACEPARENT_RE = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+# Attribute names of module-entry spans (after Spring Modulith's module.identifier and
+# module.invocation-type).
+MODULE = "seams.module"
+KIND = "seams.module.entry"  # api, handler, task
+FUNCTION = "seams.module.function"  # the api function, the handler or the task
+EVENT = "seams.event"  # handlers: the event's name
+DELIVERY = "seams.module.delivery"  # sync, after_commit, async, received, remote, task
+
+EXPORTERS = ("otlp", "console", "none")
+
+_propagator = TraceContextTextMapPropagator()
+tracer = trace.get_tracer("seams")
+_enabled = False
 
 
-def new_traceparent(trace_id: str | None = None) -> str:
-    """A W3C ``traceparent``: the given trace id (or a new one) and a fresh span id."""
-    return f"00-{trace_id or secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+def enabled() -> bool:
+    """Whether this process records spans (the SDK is installed)."""
+    return _enabled
 
 
-def child_traceparent(parent: str | None) -> str:
-    """Same trace as ``parent`` with a new span id (a new trace if ``parent`` is invalid)."""
-    match = TRACEPARENT_RE.match(parent or "")
-    return new_traceparent(match.group(1) if match else None)
+def _truthy(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def current_traceparent() -> str:
-    """The trace context of the running code: a valid ``traceparent`` bound in structlog's
-    contextvars (by the request middleware, or by the event consumer while a handler runs),
-    else a new trace."""
-    bound = structlog.contextvars.get_contextvars().get("traceparent")
-    if isinstance(bound, str) and TRACEPARENT_RE.match(bound):
-        return bound
-    return new_traceparent()
+def exporter_names() -> list[str]:
+    """``OTEL_TRACES_EXPORTER`` as a list (default ``none``); unknown names are an error."""
+    names = [n.strip() for n in os.environ.get("OTEL_TRACES_EXPORTER", "none").split(",")]
+    names = [n for n in names if n]
+    unknown = sorted(set(names) - set(EXPORTERS))
+    if unknown:
+        raise ValueError(f"OTEL_TRACES_EXPORTER: unknown {unknown}; use {', '.join(EXPORTERS)}")
+    return [n for n in names if n != "none"]
+
+
+def configure_tracing(*, service: str = "") -> bool:
+    """Install the SDK provider and the instrumentations, once per process (later calls do
+    nothing). Returns whether tracing is on."""
+    global _enabled
+    if _enabled or _truthy("OTEL_SDK_DISABLED"):
+        return _enabled
+    # imported here: a process with tracing off never loads the SDK or the instrumentations
+    from opentelemetry.instrumentation.celery import CeleryInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+
+    from app.kernel.observability import django_tracing
+
+    # The stable HTTP semantic conventions (url.path, http.request.method...), not the old
+    # ones: those rebuild the URL with wsgiref, which fails on a non-Latin-1 path when the
+    # server gives no RAW_URI (runserver, Django's test client).
+    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
+    attributes = {}
+    if not os.environ.get("OTEL_SERVICE_NAME"):
+        attributes[SERVICE_NAME] = f"seams-{service}" if service else "seams"
+    provider = TracerProvider(resource=Resource.create(attributes))  # sampler: OTEL_TRACES_*
+    for name in exporter_names():
+        if name == "otlp":
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        else:
+            provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+    trace.set_tracer_provider(provider)
+    django_tracing.instrument()
+    CeleryInstrumentor().instrument()
+    PsycopgInstrumentor().instrument(enable_commenter=False)
+    HTTPXClientInstrumentor().instrument()
+    _enabled = True
+    return True
+
+
+# -- W3C trace context ----------------------------------------------------------------------
+def traceparent_of(span: Span | None = None) -> str | None:
+    """The ``traceparent`` of ``span`` (default: the current span), or ``None`` when there is
+    no valid span (tracing off and no trace context received)."""
+    span = span or trace.get_current_span()
+    if not span.get_span_context().is_valid:
+        return None
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier, context=trace.set_span_in_context(span))
+    return carrier.get("traceparent")
+
+
+def current_traceparent() -> str | None:
+    """The trace context of the running code: what events and outbox rows carry."""
+    return traceparent_of()
+
+
+def context_of(traceparent: str | None) -> otel_context.Context:
+    """The OpenTelemetry context a ``traceparent`` names (empty for none or an invalid one)."""
+    if not traceparent:
+        return otel_context.Context()
+    return _propagator.extract({"traceparent": traceparent})
+
+
+def trace_id_of(traceparent: str | None) -> int:
+    """The trace id in a ``traceparent`` (0 for none or an invalid one)."""
+    return trace.get_current_span(context_of(traceparent)).get_span_context().trace_id
+
+
+@contextlib.contextmanager
+def continued(traceparent: str | None) -> Iterator[None]:
+    """Run the block in the trace ``traceparent`` names, unless the current span already
+    belongs to it (a Celery task span the instrumentation made from the same context)."""
+    current = trace.get_current_span().get_span_context()
+    if not traceparent or (current.is_valid and current.trace_id == trace_id_of(traceparent)):
+        yield
+        return
+    token = otel_context.attach(context_of(traceparent))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
+
+
+def inject_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Add the current trace context (``traceparent``, ``tracestate``) to ``headers``."""
+    _propagator.inject(headers)
+    return headers
+
+
+# -- module-entry spans ---------------------------------------------------------------------
+def module_span(
+    module: str, entry: str, function: str, delivery: str, *, event: str | None = None
+) -> contextlib.AbstractContextManager[Any]:
+    """A span for an entry into ``module``'s code (named ``<module>.<function>``): an api
+    call, an event handler or a task; a ``nullcontext`` while tracing is off."""
+    if not _enabled:
+        return contextlib.nullcontext()
+    attributes = {MODULE: module, KIND: entry, FUNCTION: function, DELIVERY: delivery}
+    if event is not None:
+        attributes[EVENT] = event
+    return tracer.start_as_current_span(f"{module}.{function}", attributes=attributes)
+
+
+def producer_span(name: str, traceparent: str | None, **attributes: Any) -> Span:
+    """A started (not current) ``PRODUCER`` span in the trace ``traceparent`` names, for a
+    message sent on its behalf; the caller ends it."""
+    return tracer.start_span(
+        name, context=context_of(traceparent), kind=SpanKind.PRODUCER, attributes=attributes
+    )

@@ -38,7 +38,8 @@ from django.dispatch import Signal
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from app.kernel import topology
-from app.kernel.observability.tracing import child_traceparent, current_traceparent
+from app.kernel.observability.metrics import breaker_listener
+from app.kernel.observability.tracing import inject_headers
 from app.kernel.remote.channels import (
     Channel,
     ChannelError,
@@ -141,6 +142,7 @@ class ModuleGuard:
             reset_timeout=policy.breaker_reset_seconds,
             exclude=[lambda exc: isinstance(exc, _Failure) and not exc.counts],
             name=module,
+            listeners=[breaker_listener(module)],  # seams_remote_breaker_state
         )
         self.slots = threading.BoundedSemaphore(policy.max_concurrency)
 
@@ -245,10 +247,7 @@ def internal_client(service: str) -> Channel:
 def internal_headers() -> dict[str, str]:
     """Headers of a JSON request to another service: a child of the current trace context,
     and the caller's request id when there is one."""
-    headers = {
-        "Content-Type": "application/json",
-        "traceparent": child_traceparent(current_traceparent()),
-    }
+    headers = inject_headers({"Content-Type": "application/json"})
     request_id = structlog.contextvars.get_contextvars().get("request_id")
     if isinstance(request_id, str):
         headers["X-Request-ID"] = request_id

@@ -6,7 +6,8 @@ HTTPS redirects, sessions, CSRF, authentication, messages, static files): none o
 to a signed service-to-service call, and on this path it cost more than the call itself
 (docs/benchmarks.md). What they keep is Django's request handling (URL resolution, the
 ``request_started``/``request_finished`` signals that recycle database connections,
-``handler500`` for an unhandled error) and :data:`INTERNAL_MIDDLEWARE`: the request log,
+``handler500`` for an unhandled error), OpenTelemetry's server span when tracing is on, and
+:data:`INTERNAL_MIDDLEWARE`: the request log,
 which binds the caller's request id and trace context and counts the request, and the
 problem-details net for Django's own HTML error pages.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
 from django.http import HttpRequest
@@ -23,12 +25,20 @@ from django.http.response import HttpResponseBase
 from django.utils.module_loading import import_string
 
 INTERNAL_PREFIX = "/internal/"
+TRACING_MIDDLEWARE = "app.kernel.observability.django_tracing.TracingMiddleware"
 INTERNAL_MIDDLEWARE = (
     "app.kernel.observability.middleware.RequestLogMiddleware",
     "app.kernel.http.middleware.ProblemDetailsMiddleware",  # Django's HTML errors (DEBUG)
 )
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def internal_middleware() -> tuple[str, ...]:
+    """:data:`INTERNAL_MIDDLEWARE`, after the tracing middleware where tracing installed it
+    (the call's server span, continuing the caller's trace)."""
+    tracing = tuple(path for path in settings.MIDDLEWARE if path == TRACING_MIDDLEWARE)
+    return (*tracing, *INTERNAL_MIDDLEWARE)
 
 
 class InternalHandler(WSGIHandler):
@@ -39,7 +49,7 @@ class InternalHandler(WSGIHandler):
         self._template_response_middleware = []
         self._exception_middleware = []
         chain = convert_exception_to_response(self._get_response)
-        for path in reversed(INTERNAL_MIDDLEWARE):
+        for path in reversed(internal_middleware()):
             chain = convert_exception_to_response(import_string(path)(chain))
         self._middleware_chain = chain
 

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from app.kernel.http.problems import problem_response, server_error
 from app.kernel.modules import submodule
+from app.kernel.observability.tracing import module_span
 from app.kernel.ownership import acting_as
 from app.kernel.remote.binding import ApiFunction, function_named
 from app.kernel.remote.errors import ApiContractError
@@ -99,7 +100,7 @@ def call_view(request: HttpRequest, module: str, function: str) -> HttpResponse:
             detail=f"Invalid arguments for {target.qualname}.",
             errors=errors,
         )
-    with acting_as(module):
+    with acting_as(module), module_span(module, "api", function, "remote"):
         try:
             value = target.body(**kwargs)
         except Exception as exc:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-import structlog
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,6 +14,7 @@ from app.kernel.events.consumer import Outcome, consume
 from app.kernel.events.embedded import run_after_commit, run_pending
 from app.kernel.events.models import DeliveryAttempt, InboxEntry, OutboxMessage, OutboxStatus
 from app.kernel.events.testing import dead, drain, pending
+from app.kernel.observability.tracing import traceparent_of, tracer
 from tests.kernel.events.fixture_module import handlers as h
 from tests.kernel.events.fixture_module.events import Probe, Untouched
 
@@ -165,15 +165,15 @@ def test_after_commit_handler_runs_after_commit_and_a_failure_stays_in_the_outbo
     assert bad.status == OutboxStatus.PENDING and bad.attempts == 1  # retried by the relay
 
 
-def test_traceparent_comes_from_the_bound_context_or_is_new(wire):
+def test_an_event_carries_the_trace_context_it_was_published_in(wire):
     wire(h.ASYNC)
-    bound = "00-" + "a" * 32 + "-" + "b" * 16 + "-01"
-    with structlog.contextvars.bound_contextvars(traceparent=bound):
+    with tracer.start_as_current_span("publisher") as span:
+        bound = traceparent_of(span)
         publish(Probe(ref="traced"))
-    publish(Probe(ref="fresh"))
-    traced, fresh = outbox()
+    publish(Probe(ref="untraced"))
+    traced, untraced = outbox()
     assert traced.traceparent == bound and traced.payload["traceparent"] == bound
-    assert fresh.traceparent.startswith("00-") and "a" * 32 not in fresh.traceparent
+    assert untraced.traceparent == ""  # no trace to carry: its handler starts one
 
 
 def test_unknown_handler_is_counted_and_dead_lettered_at_its_first_attempt(wire):

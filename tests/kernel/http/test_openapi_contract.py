@@ -133,6 +133,7 @@ PROBES = [
     *[(name, "unexpected", 1) for name in OPERATIONS],
 ]
 
+
 def _send(callers, name: str, body: dict):
     path, method, caller, _ = OPERATIONS[name]
     url = path.format(id=callers["product"].pk, sku=callers["product"].sku)

@@ -11,7 +11,7 @@ from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
 from app.kernel import topology
-from app.kernel.observability.tracing import TRACEPARENT_RE, new_traceparent
+from app.kernel.observability.tracing import trace_id_of, traceparent_of, tracer
 from app.kernel.remote import client, signing
 from tests.kernel.http.auth import assert_problem
 from tests.kernel.remote.conftest import in_process_transport
@@ -108,17 +108,16 @@ def test_the_internal_endpoint_is_not_in_the_public_api_schema():
 
 def test_the_callee_runs_as_its_module_with_the_callers_request_id_and_trace(rmtest_remote):
     client.configure(in_process_transport())
-    caller_trace = new_traceparent()
-    structlog.contextvars.bind_contextvars(request_id="caller-req-42", traceparent=caller_trace)
+    structlog.contextvars.bind_contextvars(request_id="caller-req-42")
     try:
-        seen = rmtest.seen()
+        with tracer.start_as_current_span("caller") as span:
+            caller_trace = traceparent_of(span)
+            seen = rmtest.seen()
     finally:
         structlog.contextvars.clear_contextvars()
     assert seen.module == "rmtest"
     assert seen.request_id == "caller-req-42"
-    assert TRACEPARENT_RE.match(seen.traceparent)
-    trace_id = TRACEPARENT_RE.match(caller_trace).group(1)
-    assert TRACEPARENT_RE.match(seen.traceparent).group(1) == trace_id  # the same trace
+    assert trace_id_of(seen.traceparent) == trace_id_of(caller_trace) != 0  # the same trace
     assert seen.traceparent != caller_trace  # a span of its own
 
 

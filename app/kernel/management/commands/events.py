@@ -13,6 +13,7 @@ from app.kernel.boundaries.describe import REGENERATE_ALL
 from app.kernel.events import bus, celery_config, contracts, embedded, store
 from app.kernel.events.models import DeliveryAttempt, OutboxMessage, OutboxStatus
 from app.kernel.events.relay import Relay
+from app.kernel.observability.exposition import serve_from_port
 
 
 class Command(BaseCommand):
@@ -51,6 +52,7 @@ class Command(BaseCommand):
         if once:
             self.stdout.write(f"relayed {sum(relay.sweep() for relay in relays)} rows")
             return
+        serve_from_port("relay")  # SEAMS_METRICS_PORT: this process's samples
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import structlog
 from django.contrib.contenttypes.models import ContentType
 
+from app.kernel.observability.tracing import current_traceparent
 from app.kernel.ownership import current_module, module_api
 
 CALLS: list[str] = []  # what note_add received, in order
@@ -53,7 +54,7 @@ def echo(*, items: tuple[Item, ...], note: str | None = None) -> tuple[Item, ...
 def seen() -> Seen:
     """What the callee side sees: attribution, request id and trace context."""
     context = structlog.contextvars.get_contextvars()
-    return Seen(current_module(), context.get("request_id"), context.get("traceparent"))
+    return Seen(current_module(), context.get("request_id"), current_traceparent())
 
 
 @module_api

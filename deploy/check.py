@@ -1,0 +1,152 @@
+"""Check the operator kit against the code (``make lint``): every Prometheus alert rule and
+every Grafana panel query parses as PromQL, and every metric it names is one the code exports.
+
+    python deploy/check.py      # exit 1 and one line per problem
+
+promtool is not on PyPI; ``promql-parser`` (a binding of the Rust parser Greptime maintains)
+parses the expressions; PyYAML (a dependency of drf-spectacular) reads the rules. The known
+metrics are the sample names of the families registered once Django is set up (every module
+imported) plus the outbox collector's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import promql_parser
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yml"
+DASHBOARD = ROOT / "deploy" / "grafana" / "seams.json"
+
+# Grafana's variables, as a Prometheus query would see them once substituted
+GRAFANA_VARIABLES = {"$__rate_interval": "5m", "$__interval": "1m", "$__range": "1h"}
+SUFFIXES = {
+    "counter": ("_total", "_created"),
+    "histogram": ("_bucket", "_count", "_sum", "_created"),
+    "summary": ("", "_count", "_sum", "_created"),
+}
+
+
+def sample_names(families: Iterable[Any]) -> set[str]:
+    """The names samples of ``families`` are exposed under (``x`` counter → ``x_total``)."""
+    names = set()
+    for family in families:
+        names.update(family.name + suffix for suffix in SUFFIXES.get(family.type, ("",)))
+    return names
+
+
+def exported_metrics() -> set[str]:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from prometheus_client import REGISTRY
+
+    from app.kernel.observability.outbox_collector import OutboxCollector
+
+    return sample_names([*REGISTRY.collect(), *OutboxCollector().describe()])
+
+
+def metrics_in(expr: str) -> Iterator[str]:
+    """The metric names ``expr`` selects (raises ``ValueError`` when it does not parse)."""
+    for variable, value in GRAFANA_VARIABLES.items():
+        expr = expr.replace(variable, value)
+    found: list[str] = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, promql_parser.VectorSelector) and node.name:
+            found.append(node.name)
+
+    promql_parser.walk(promql_parser.parse(expr), visit)
+    yield from found
+
+
+def alert_queries(text: str) -> Iterator[tuple[str, str]]:
+    """(where, expr) of every rule; structural problems raise ``ValueError``."""
+    document = yaml.safe_load(text)
+    groups = document.get("groups") if isinstance(document, dict) else None
+    if not groups:
+        raise ValueError("alerts: no `groups`")
+    for group in groups:
+        if not group.get("name") or not group.get("rules"):
+            raise ValueError(f"alerts: group {group.get('name')!r} needs a name and rules")
+        for rule in group["rules"]:
+            name = rule.get("alert") or rule.get("record")
+            if not name or not isinstance(rule.get("expr"), str):
+                raise ValueError(f"alerts: rule {name!r} needs `alert` and `expr`")
+            if rule.get("alert") and not (rule.get("annotations") or {}).get("summary"):
+                raise ValueError(f"alerts: {name} needs an annotations.summary")
+            if "for" in rule and not re.fullmatch(r"\d+[smhd]", str(rule["for"])):
+                raise ValueError(f"alerts: {name}: `for` {rule['for']!r} is not a duration")
+            yield f"alert {name}", rule["expr"]
+
+
+def dashboard_queries(text: str) -> Iterator[tuple[str, str]]:
+    """(where, expr) of every panel target and query variable; structure checked."""
+    dashboard = json.loads(text)
+    for key in ("uid", "title", "panels", "schemaVersion"):
+        if key not in dashboard:
+            raise ValueError(f"dashboard: no `{key}`")
+    ids = [panel.get("id") for panel in dashboard["panels"]]
+    if len(set(ids)) != len(ids):
+        raise ValueError("dashboard: panel ids repeat")
+    for panel in dashboard["panels"]:
+        if not panel.get("title") or "gridPos" not in panel:
+            raise ValueError(f"dashboard: panel {panel.get('id')} needs a title and gridPos")
+        if panel.get("type") == "row":
+            continue
+        if not panel.get("targets"):
+            raise ValueError(f"dashboard: panel {panel['title']!r} has no query")
+        for target in panel["targets"]:
+            yield f"panel {panel['title']!r}", target["expr"]
+    for variable in dashboard.get("templating", {}).get("list", []):
+        query = variable.get("query")
+        if variable.get("type") == "query":
+            match = re.fullmatch(r"label_values\((\w+),\s*\w+\)", query.get("query", ""))
+            if not match:
+                raise ValueError(f"dashboard: variable {variable['name']} is not label_values()")
+            yield f"variable {variable['name']}", match.group(1)
+
+
+def problems(alerts: str, dashboard: str, known: set[str]) -> list[str]:
+    found = []
+    for source, queries in (("alerts", alert_queries), ("dashboard", dashboard_queries)):
+        text = alerts if source == "alerts" else dashboard
+        try:
+            pairs = list(queries(text))
+        except (ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
+            found.append(str(exc))
+            continue
+        for where, expr in pairs:
+            try:
+                names = list(metrics_in(expr))
+            except ValueError as exc:
+                found.append(f"{source}: {where}: does not parse: {exc}")
+                continue
+            found += [
+                f"{source}: {where}: no metric {name} in the code" for name in names
+                if name not in known
+            ]  # fmt: skip
+    return found
+
+
+def main() -> int:
+    found = problems(ALERTS.read_text(), DASHBOARD.read_text(), exported_metrics())
+    for line in found:
+        print(f"deploy/check.py: {line}", file=sys.stderr)
+    if not found:
+        print("deploy/check.py: alert rules and dashboard queries parse and name known metrics")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
