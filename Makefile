@@ -138,8 +138,9 @@ acceptance: venv
 # Checkouts per second of the production-like topology (`make up`) against a bare DRF insert
 # endpoint, same run, on PostgreSQL and Redis (DATABASE_URL, default .../seams_perf, is dropped
 # and created afresh; REDIS_URL's database and the next are flushed); ports BENCH_PORT (18600)
-# and +1. Rewrites its section of docs/benchmarks.md and the plot. BENCH_ARGS: e.g.
-# `--system up --system up-two-pools` (same load, same run). ~10 minutes.
+# to +3 (a split system's services) and +10 (the baseline). Rewrites its section of
+# docs/benchmarks.md and the plot. BENCH_ARGS: e.g. `--system up --system up-split` (same
+# load, same run). ~10 minutes per system.
 bench-checkout: venv
 	$(BIN)/python bench/checkout/run.py --write-docs $(BENCH_ARGS)
 
@@ -155,10 +156,12 @@ up: up-env venv
 # notifications services, each with its web, worker, relay and beat, nginx in front on
 # HOST:PORT (the services on PORT+1...). Each service's database (DATABASE_URL + _<alias>)
 # is created if missing and migrated first. Needs nginx. Ctrl-C stops all of them.
+# UP_SPLIT_TOPOLOGY: another topology file to run the same way (default: split).
 UP_SPLIT_DIR := var/up-split
+UP_SPLIT_TOPOLOGY ?= split
 up-split: up-env venv
-	$(BIN)/python manage.py topology migrate --topology split
-	$(BIN)/python manage.py topology procfile --topology split --host $(HOST) --port $(PORT) --dir $(UP_SPLIT_DIR)
+	$(BIN)/python manage.py topology migrate --topology $(UP_SPLIT_TOPOLOGY)
+	$(BIN)/python manage.py topology procfile --topology $(UP_SPLIT_TOPOLOGY) --host $(HOST) --port $(PORT) --dir $(UP_SPLIT_DIR)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f $(UP_SPLIT_DIR)/Procfile -d $(CURDIR)
 
 up-env:

@@ -5,7 +5,7 @@ production-like topology, against a bare DRF insert endpoint measured in the sam
 
 Environment (defaults in brackets): DATABASE_URL [postgres://postgres@127.0.0.1:5432/seams_perf]
 (dropped and created afresh), REDIS_URL [redis://127.0.0.1:6379/10] (this database and the
-next, the cache's, are flushed), BENCH_PORT [18600] (the system's edge; +1 the baseline's),
+next, the cache's, are flushed), BENCH_PORT [18600] (the system's edge; +10 the baseline's),
 BENCH_CONCURRENCY [1,4,8,16], BENCH_SECONDS [15] per phase, BENCH_PROFILE [8]: py-spy
 samples every process during the checkout phase at that concurrency (0: none), BENCH_EXTRA_ENV
 (space-separated NAME=value for every process, e.g. worker settings under test).
@@ -84,7 +84,9 @@ def process_env(config: dict, base: Path) -> dict[str, str]:
         "REDIS_URL": config["redis_url"],
         "HOST": "127.0.0.1",
         "PORT": str(config["port"]),
-        "BASELINE_PORT": str(config["port"] + 1),
+        # the baseline clear of a split topology's services (PORT+1, +2, ...)
+        "BASELINE_PORT": str(config["port"] + 10),
+        "SEAMS_INTERNAL_KEYS": "bench-checkout-internal-key-" + "y" * 40,
         "THROTTLE_USER": "1000000/min",
         "THROTTLE_AUTH": "1000000/min",
         "PROMETHEUS_MULTIPROC_DIR": str(base / "prometheus"),
@@ -96,8 +98,9 @@ def process_env(config: dict, base: Path) -> dict[str, str]:
 
 
 def reset_stores(config: dict) -> None:
-    """A fresh database (and fresh per-service ``NAME_<alias>`` databases of a split topology,
-    those that exist) and empty Redis databases (ours only: FLUSHDB, never FLUSHALL)."""
+    """A fresh database, no per-service ``NAME_<alias>`` databases (a split system creates
+    its own: ``make up-split`` does), and empty Redis databases (ours only: FLUSHDB, never
+    FLUSHALL)."""
     url = config["database_url"]
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
@@ -106,11 +109,30 @@ def reset_stores(config: dict) -> None:
         ).fetchall()
         for (database,) in [(name,), *derived]:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{database}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
     broker = redis.Redis.from_url(config["redis_url"])
     broker.flushdb()
     number = int(config["redis_url"].rsplit("/", 1)[1])
     redis.Redis.from_url(config["redis_url"].rsplit("/", 1)[0] + f"/{number + 1}").flushdb()
+
+
+def module_query(database_url: str):
+    """The conservation checks' ``query(module, sql, params)``: a module's SQL on the database
+    holding its tables, the ``NAME_<module>`` one where the system under test made it (a
+    split topology's alias is its module's name), else ``database_url``'s. Also the modules,
+    one per database, whose outboxes to look at."""
+    base, _, name = database_url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        derived = [row[0] for row in conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (name + r"\_%",)
+        )]  # fmt: skip
+    queries = {d.removeprefix(f"{name}_"): query(f"{base}/{d}") for d in derived}
+    main = query(database_url)
+
+    def run(module: str, sql: str, params: tuple) -> list[tuple]:
+        return queries.get(module, main)(sql, params)
+
+    return run, ("orders", *sorted(queries))
 
 
 def token(client: httpx.Client, email: str, password: str) -> str:
@@ -322,7 +344,8 @@ def measure_system(spec: str, config: dict, label: str) -> dict:
             measure({**config, "label": label}, system, baseline_server, customers, q, base)
         )
         time.sleep(2)
-        results["violations"] = violations(lambda module, sql, params: q(sql, params))
+        by_module, outbox_modules = module_query(config["database_url"])
+        results["violations"] = violations(by_module, outbox_modules=outbox_modules)
     finally:
         for running in (baseline_server, system):
             if running is not None:

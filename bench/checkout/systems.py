@@ -55,13 +55,30 @@ class Running:
 System = Callable[[dict[str, str], Path], Running]
 
 
-def wait_ready(base_url: str, timeout: float = 120.0, process: subprocess.Popen | None = None):
+# one path per module: behind an edge, each may be served by a service of its own
+MODULE_PATHS = (
+    "accounts/me/", "catalog/products/", "inventory/stock/", "orders/", "payments/wallet/",
+    "notifications/", "analytics/sales/",
+)  # fmt: skip
+
+
+def _answers(base_url: str) -> bool:
+    """``/readyz/`` is 200 and no part of the API answers 502-504 (a service still down)."""
+    if httpx.get(f"{base_url}/readyz/", timeout=5).status_code != 200:
+        return False
+    return all(
+        httpx.get(f"{base_url}/api/v1/{path}", timeout=5).status_code not in (502, 503, 504)
+        for path in MODULE_PATHS
+    )
+
+
+def wait_ready(base_url: str, timeout: float = 180.0, process: subprocess.Popen | None = None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"{base_url}: the process exited with {process.returncode}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base_url}/readyz/", timeout=5).status_code == 200:
+            if _answers(base_url):
                 return
         time.sleep(0.3)
     raise RuntimeError(f"{base_url} was not ready within {timeout}s")
@@ -122,6 +139,8 @@ def _honcho(procfile: str) -> list[str]:
     return ["sh", "-c", f".venv/bin/python manage.py migrate --noinput && exec .venv/bin/{honcho}"]
 
 
+NOTIFICATIONS_OUT = "bench/checkout/notifications-out.toml"
+
 SYSTEMS: dict[str, System] = {
     # `make up`: migrate, then honcho runs the Procfile (web, worker, relay, beat)
     "up": make_target("up", ["make", "--no-print-directory", "up"]),
@@ -129,4 +148,11 @@ SYSTEMS: dict[str, System] = {
     "up-two-workers": make_target("up-two-workers", _honcho("bench/checkout/Procfile.two-workers")),
     # two identical worker processes on every queue: two machines' worth of workers
     "up-two-pools": make_target("up-two-pools", _honcho("bench/checkout/Procfile.two-pools")),
+    # the shipped split topology behind nginx: payments and notifications in services of theirs
+    "up-split": make_target("up-split", ["make", "--no-print-directory", "up-split"]),
+    # only notifications extracted (issue 10's target: >= 90 % of `up`'s checkouts per second)
+    "up-split-notifications": make_target(
+        "up-split-notifications",
+        ["make", "--no-print-directory", "up-split", f"UP_SPLIT_TOPOLOGY={NOTIFICATIONS_OUT}"],
+    ),
 }
