@@ -238,14 +238,19 @@ def _saved_fields(saga: CheckoutSaga) -> tuple:
 
 @contextmanager
 def _round(order_id: int) -> Iterator[tuple[Order, CheckoutSaga] | None]:
-    """One short orders transaction holding the order's row lock: yields the order and its
-    saga (``None`` when there is no such order). Fetched with one locking SELECT (``FOR
-    UPDATE OF`` the order's row only); the saga's changes and the step-log lines written
-    meanwhile go to the database as the round ends, in one UPDATE and one INSERT."""
+    """One short orders transaction holding the order's and the saga's row locks: yields
+    the order and its saga (``None`` when there is no such order). Fetched with one locking
+    SELECT; the saga's changes and the step-log lines written meanwhile go to the database
+    as the round ends, in one UPDATE and one INSERT.
+
+    Both rows are locked, not just the order's: a SELECT that queued on a lock re-reads
+    only the rows it locks once the holder commits (PostgreSQL, READ COMMITTED), so a saga
+    row joined unlocked would be the one from before the wait, and the round would decide
+    on a state the holder had already moved on (a cancel overwritten by a late record)."""
     with atomic_on(Order):
         saga = (
             CheckoutSaga.objects.select_related("order")
-            .select_for_update(of=("order",))
+            .select_for_update(of=("self", "order"))
             .filter(order_id=order_id)
             .first()
         )

@@ -19,7 +19,7 @@ from modules.inventory import api as inventory_api
 from modules.orders import services
 from modules.orders.models import Order
 from modules.payments import api as payments_api
-from tests.e2e.shop import balance, fund, product, run_events
+from tests.e2e.shop import balance, fund, product, run_events, stock
 from tests.kernel.http.auth import client_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -176,3 +176,63 @@ def test_a_customer_cancel_answers_while_the_sagas_capture_is_still_in_flight(sh
     assert final_state == ["cancelled"]
     assert balance(CUSTOMER) == Decimal("100.00")
     assert [o.status for o in Order.objects.all()] == ["cancelled"]
+
+
+def test_a_round_that_waited_for_the_lock_sees_what_the_holder_decided(shop, settings):
+    """A customer cancels while the saga's reserve call is in flight; the saga's next round
+    queues on the order's lock behind the cancel. When it gets the lock it must see the
+    cancel's decision (compensate), not the saga as it was when it started waiting: else it
+    records the reservation, charges the customer and no compensation gives it back."""
+    settings.SEAMS_EVENTS_EMBEDDED_DISPATCH = "manual"
+    order = place()
+    reserved, go, holding = threading.Event(), threading.Event(), threading.Event()
+    real_reserve, real_begin = inventory_api.stock_reserve, services._compensation_begin
+
+    def reserve_then_wait(**kwargs):
+        result = real_reserve(**kwargs)
+        reserved.set()
+        go.wait(timeout=10)  # the answer comes back while the cancel holds the lock
+        return result
+
+    def begin_then_hold(saga, reason):
+        real_begin(saga, reason)
+        holding.set()
+        with connections[orders_db()].cursor() as cursor:
+            for _ in range(200):  # until the saga's round queues on the order's lock
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database()"
+                )
+                if cursor.fetchone()[0]:
+                    break
+                threading.Event().wait(0.05)
+
+    def in_thread(target, out):
+        def run():
+            try:
+                with acting_as("orders"):
+                    out.append(target())
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    saga_outcome, cancel_outcome = [], []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(inventory_api, "stock_reserve", reserve_then_wait)
+        mp.setattr(services, "_compensation_begin", begin_then_hold)
+        saga = in_thread(lambda: services.saga_advance(order_id=order.pk), saga_outcome)
+        assert reserved.wait(timeout=10)
+        cancel = in_thread(
+            lambda: services.order_cancel(order_id=order.pk, customer_id=CUSTOMER).status,
+            cancel_outcome,
+        )
+        assert holding.wait(timeout=10)
+        go.set()
+        cancel.join(timeout=30)
+        saga.join(timeout=30)
+    assert cancel_outcome == ["cancelled"] and saga_outcome == ["cancelled"]
+    assert balance(CUSTOMER) == Decimal("100.00")
+    assert stock("MUG").available == 10
