@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: venv lock run seed generate test test-split test-changed test-tutorial lint bandit audit fuzz test-slow chaos drills bench bench-checkout acceptance up up-split up-env clean
+.PHONY: venv lock run seed generate test test-split test-changed test-tutorial test-tooling lint bandit audit fuzz test-slow chaos drills bench bench-checkout acceptance up up-split up-env clean
 
 # Two hash-checked locks: requirements.lock (runtime: all the image installs) and
 # requirements-dev.lock (test and lint tools, pinned to the runtime lock's versions).
@@ -88,9 +88,10 @@ test: lint
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-split
 
-# Tests marked monolith_pass set up their own topology or live services: they run once, above.
+# Tests marked monolith_pass set up their own topology or live services, or test the deployable
+# rather than where modules live (tests/app, tests/docs, tests/browser): they run once, above.
 test-split: venv
-	SEAMS_TOPOLOGY=isolated $(BIN)/pytest -m "not bench and not slow and not monolith_pass"
+	SEAMS_TOPOLOGY=isolated $(BIN)/pytest -m "not bench and not slow and not tooling and not monolith_pass"
 
 # The long Schemathesis run: every operation, as anonymous, customer and staff, with
 # FUZZ_EXAMPLES generated cases per operation and caller (`make test` runs a smaller budget).
@@ -111,6 +112,11 @@ test-changed: venv
 # docs/tutorial.md, step by step, in a copy of the project (a few minutes; CI runs it).
 test-tutorial: venv
 	$(BIN)/pytest -m slow -p no:cacheprovider tests/docs/test_tutorial.py
+
+# The project's own commands end to end, each in subprocesses with databases of its own: make
+# generate on a copy of the project, extraction move-data (SQLite and PostgreSQL), make seed.
+test-tooling: venv
+	$(BIN)/pytest -m tooling -p no:cacheprovider
 
 test-slow: venv
 	$(BIN)/pytest -m slow

@@ -8,6 +8,7 @@ fail instead when ``CI=true`` or ``SEAMS_REQUIRE_SERVICES=1``.
 """
 
 import os
+from pathlib import Path
 
 import pytest
 import redis
@@ -77,7 +78,7 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def pytest_collection_modifyitems(items):
+def _every_database_for_database_tests(items) -> None:
     """With several databases (a topology such as ``isolated``, the split test mode) every
     test that touches the database may touch each of them: its module's data lives there."""
     if len(settings.DATABASES) == 1:
@@ -93,3 +94,24 @@ def pytest_collection_modifyitems(items):
         kwargs["transaction"] = bool(kwargs.get("transaction")) or "transactional_db" in fixtures
         kwargs["databases"] = "__all__"
         item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
+# What the split pass (make test-split) leaves out: these test the deployable (settings,
+# servers, probes, images, docs, pages), which does not change with where modules live, and
+# their subprocesses set their own topology. They run once, in the monolith pass.
+DEPLOYABLE_TESTS = ("app", "docs", "browser")
+
+
+def _deployable_tests_run_once(items) -> None:
+    tests = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(tests) and item.path.relative_to(tests).parts[0] in (
+            DEPLOYABLE_TESTS
+        ):
+            item.add_marker(pytest.mark.monolith_pass)
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
+def pytest_collection_modifyitems(items):
+    _every_database_for_database_tests(items)
+    _deployable_tests_run_once(items)

@@ -59,8 +59,7 @@ def _make_stale(path) -> None:
         path.write_text(path.read_text() + "\nedited by hand\n")
 
 
-# monolith_pass: it runs the project's own commands in a copy of it; once is enough
-@pytest.mark.monolith_pass
+@pytest.mark.tooling  # make generate in a copy of the project: make test-tooling
 def test_each_stale_file_fails_its_check_naming_the_fix_and_make_generate_fixes_all(tmp_path):
     project = copy_project(tmp_path / "project")
     for relative, _, _ in DRIFT_CHECKS:

@@ -257,8 +257,7 @@ def test_make_run_migrates_seeds_and_serves_on_host_and_port():
     ]
 
 
-# monolith_pass: it migrates and seeds a database of its own in a subprocess; once is enough
-@pytest.mark.monolith_pass
+@pytest.mark.tooling  # make seed, twice, on a database of its own: make test-tooling
 def test_make_seed_fills_the_database_database_url_names(tmp_path):
     database = tmp_path / "seeded.sqlite3"
     env = clean_env(DATABASE_URL=f"sqlite:///{database}")

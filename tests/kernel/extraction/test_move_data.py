@@ -2,8 +2,8 @@
 as the playbook runs it (docs/extraction.md): processes of their own against a monolith
 database, then the split topology's, on SQLite and on PostgreSQL.
 
-monolith_pass: each test sets up its own topology and databases in subprocesses; once is
-enough.
+Marked ``tooling`` (``make test-tooling``): each test sets up its own topology and databases
+in subprocesses.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tests.kernel.remote.live import (
     recreate_postgres_database,
 )
 
-pytestmark = pytest.mark.monolith_pass
+pytestmark = pytest.mark.tooling
 
 MIGRATE = "from django.core.management import call_command\ncall_command('migrate', verbosity=0)\n"
 TOP_UP = (
