@@ -26,3 +26,8 @@ def test_past_the_rate_a_client_gets_429_with_retry_after():
     retry_after = int(response.headers["Retry-After"])
     assert retry_after >= 1
     assert body["retry_after"] == retry_after
+    spoofed = {"X-Forwarded-For": "203.0.113.7"}  # a client's own header buys no fresh bucket
+    again = anonymous.post(
+        f"{API}/accounts/token/refresh/", {"refresh": "garbage"}, headers=spoofed
+    )
+    assert_problem(again, 429, "throttled")

@@ -368,6 +368,10 @@ REST_FRAMEWORK = {
         "user": env.str("THROTTLE_USER", default="1200/min"),
         "auth": env.str("THROTTLE_AUTH", default="60/min"),  # per address and endpoint
     },
+    # Proxies in front that append to X-Forwarded-For (the edge, an Ingress): the client's
+    # address for throttling is the entry they appended; with 0, REMOTE_ADDR. Never None,
+    # DRF's default, which keys on the whole header as the client sent it (spoofable).
+    "NUM_PROXIES": env.int("SEAMS_TRUSTED_PROXIES", default=0),
 }
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
 

@@ -29,6 +29,7 @@ def test_every_service_of_the_topology_runs_its_four_roles_placed_by_the_topolog
             assert service["command"] == [role], compose_name
             env = service["environment"]
             assert env["SEAMS_TOPOLOGY"] == "split" and env["SEAMS_SERVICE"] == name
+            assert env["SEAMS_TRUSTED_PROXIES"] == "1"  # behind the edge
             assert {key: env[key] for key in urls} == urls, compose_name
             assert env["DATABASE_URL"].startswith("postgres://") and env["REDIS_URL"]
             assert env["SEAMS_INTERNAL_KEYS"].startswith("${SEAMS_INTERNAL_KEYS:?")

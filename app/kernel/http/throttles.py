@@ -11,18 +11,36 @@ worker and host.
 - :class:`AuthRateThrottle` (scope ``auth``): per client address and endpoint on
   register/login/refresh, whoever is calling; tighter, to slow credential stuffing.
 
-DRF documents throttling as a fairness control, not a security boundary.
+DRF documents throttling as a fairness control, not a security boundary; so when the cache
+does not answer (Redis down), a request is let through, with a warning, rather than failed
+with a 500: the API stays up through a cache outage, unthrottled (``/readyz/`` reports the
+cache; docs/decisions/0019-throttle-identity-and-outages.md).
 """
 
 from __future__ import annotations
 
+import redis
+import structlog
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
+
+log = structlog.get_logger("seams.throttle")
 
 
 class _SettingsRateThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except redis.RedisError as exc:  # the counters' cache is down: fail open
+            log.warning(
+                "throttle: cache unavailable, request let through",
+                scope=self.scope,
+                error=str(exc),
+            )
+            return True
 
 
 class CustomerRateThrottle(_SettingsRateThrottle):

@@ -72,6 +72,7 @@ def config_map(topology: Topology, service: Service, host: str) -> dict[str, Any
         # TLS ends at the Ingress; calls between services are plain HTTP inside the cluster
         "SECURE_SSL_REDIRECT": "false",
         "FORWARDED_ALLOW_IPS": "*",
+        "SEAMS_TRUSTED_PROXIES": "1",  # the Ingress appends the client's address
         "LOG_FORMAT": "json",
         **{
             f"SEAMS_SERVICE_URL_{other.name.upper()}": f"http://{web_name(other)}:{PORT}"

@@ -113,6 +113,7 @@ def plan(
             **shared,
             "HOST": urlsplit(urls[name]).hostname or SERVICE_HOST,
             "PORT": str(port_of(urls[name])),
+            "SEAMS_TRUSTED_PROXIES": "1",  # the edge: the client's address for throttles
             "PROMETHEUS_MULTIPROC_DIR": str(state_dir / f"prometheus-{name}"),
             "CELERY_BEAT_SCHEDULE_FILE": str(state_dir / f"celerybeat-{name}"),
         }

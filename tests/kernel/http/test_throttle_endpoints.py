@@ -44,3 +44,28 @@ def test_third_request_in_a_minute_is_429(tiny_rates, method, url, who):
     body = assert_problem(response, 429)
     assert int(response["Retry-After"]) >= 1
     assert body["retry_after"] == int(response["Retry-After"])
+
+
+def refresh(client, forwarded_for: str | None = None):
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
+    return client.post(
+        "/api/v1/accounts/token/refresh/", {"refresh": "garbage"}, format="json", **headers
+    )
+
+
+@pytest.mark.django_db
+def test_a_clients_own_x_forwarded_for_does_not_buy_it_a_fresh_bucket(tiny_rates):
+    client = anonymous_client()
+    answers = [refresh(client, f"203.0.113.{n}").status_code for n in range(3)]
+    assert answers == [401, 401, 429]
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_each_client_address_has_its_bucket(tiny_rates, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    client = anonymous_client()
+    # the proxy appends the address it saw; what the client sent before it is not trusted
+    ann = [refresh(client, f"198.51.100.{n}, 203.0.113.1").status_code for n in range(3)]
+    bob = refresh(client, "203.0.113.2").status_code
+    assert ann == [401, 401, 429]
+    assert bob == 401

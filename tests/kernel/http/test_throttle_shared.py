@@ -27,3 +27,25 @@ def test_throttle_counters_are_shared_through_redis(settings):
         assert_problem(response, 429)
     finally:
         cache.clear()
+
+
+@pytest.mark.django_db
+def test_with_the_cache_down_requests_go_through_unthrottled_not_as_500(settings, caplog):
+    """Redis is down (nothing listens where the cache points): throttling fails open."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "1/min", "user": "1/min", "auth": "1/min"},
+    }
+    client = anonymous_client()
+    statuses = [client.get("/api/v1/catalog/products/").status_code for _ in range(3)]
+    login = client.post(
+        "/api/v1/accounts/token/", {"email": "a@example.com", "password": "x"}, format="json"
+    )
+    assert statuses == [200, 200, 200]
+    assert login.status_code == 401  # the credentials' answer, not the cache's

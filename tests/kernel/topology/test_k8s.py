@@ -73,6 +73,7 @@ def test_each_service_is_placed_by_its_config_map_and_secrets_are_references_onl
     config = by_kind(docs, "ConfigMap")["seams-payments-config"]["data"]
     assert config["SEAMS_TOPOLOGY"] == "split" and config["SEAMS_SERVICE"] == "payments"
     assert config["SEAMS_SERVICE_URL_MONOLITH"] == "http://seams-monolith-web:8000"
+    assert config["SEAMS_TRUSTED_PROXIES"] == "1"  # behind the Ingress
     assert "seams-payments-web" in config["ALLOWED_HOSTS"].split(",")
     for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SEAMS_INTERNAL_KEYS"):
         assert name not in config

@@ -29,6 +29,7 @@ def test_every_service_runs_its_four_roles_as_itself_and_the_edge_comes_last(tmp
             process = found[f"{name}-{role}"]
             assert process.command[:2] == (processes.ENTRYPOINT, role)
             assert (process.env["SEAMS_TOPOLOGY"], process.env["SEAMS_SERVICE"]) == ("split", name)
+            assert process.env["SEAMS_TRUSTED_PROXIES"] == "1"  # behind the edge
     assert found["payments-worker"].command[2:] == ("-n", "payments@%h")  # unique node names
     assert found["edge"].command[-2:] == ("-g", "daemon off;")
 
