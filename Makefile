@@ -59,6 +59,7 @@ generate: venv
 # that needs one of them and cannot reach it a failure instead of a skip.
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py modules contracts --check
 	$(BIN)/python manage.py modules docs --check
 	$(BIN)/python manage.py modules api-contracts --check

@@ -36,9 +36,7 @@ def test_a_module_hosted_then_dropped_leaves_each_topology_as_it_was(topology, t
     copy.write_text(topology.read_text())
     settings.BASE_DIR = tmp_path
     (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "settings.py").write_text(
-        'SEAMS_MODULES = [\n    "modules.accounts",\n]\n'
-    )
+    (tmp_path / "app" / "settings.py").write_text('SEAMS_MODULES = [\n    "modules.accounts",\n]\n')
     modulekit.register("reviews")
     hosted = copy.read_text()
     assert '"reviews"' in hosted and hosted != topology.read_text()

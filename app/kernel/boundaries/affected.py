@@ -22,10 +22,9 @@ def changed_files(base: str, cwd: str) -> list[str]:
     """Paths changed since ``base`` (committed or not) and untracked files, repo-relative."""
 
     def git(*args: str) -> list[str]:
-        out = subprocess.run(  # noqa: S603 - fixed git arguments
-            ["git", *args], cwd=cwd, capture_output=True, text=True, check=True  # noqa: S607
-        ).stdout
-        return [line for line in out.splitlines() if line]
+        command = ["git", *args]  # git from PATH, fixed arguments
+        result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=True)  # noqa: S603
+        return [line for line in result.stdout.splitlines() if line]
 
     return sorted(
         {*git("diff", "--name-only", base), *git("ls-files", "--others", "--exclude-standard")}
