@@ -3,7 +3,7 @@
 import pytest
 
 from modules.inventory import api
-from tests.e2e.shop import product, restock
+from tests.e2e.goods import product, restock
 from tests.kernel.http.auth import anonymous_client, assert_problem, client_for
 
 pytestmark = pytest.mark.django_db
