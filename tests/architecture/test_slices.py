@@ -13,6 +13,7 @@ from django.conf import settings
 
 from app.kernel.modulekit import slices
 from app.kernel.remote.errors import ApiContractError
+from tests import slicing
 from tests.fakes import FakeApi, NotProgrammed
 
 ROOT = Path(settings.BASE_DIR)
@@ -79,6 +80,26 @@ def test_a_call_nothing_was_programmed_for_fails_loudly_and_is_remembered():
     with pytest.raises(NotProgrammed, match=r"fake catalog.sku_list .*fakes.catalog.sku_list"):
         catalog.sku_list()
     assert catalog.unprogrammed_calls() == ["catalog.sku_list({'active_only': True})"]
+
+
+def test_the_fakes_fixture_stands_in_for_an_installed_module_with_its_own_errors(fakes):
+    from modules.payments import api as payments_api
+
+    fakes.payments.payment_refund.raises(payments_api.PaymentRefusedError("nothing captured"))
+    with pytest.raises(payments_api.PaymentRefusedError, match="nothing captured"):
+        payments_api.payment_refund(order_id=5)  # the module attribute is the fake now
+    assert fakes.payments.payment_refund.calls == [{"order_id": 5}]
+
+
+def test_needs_modules_naming_no_module_is_a_usage_error():
+    class Item:
+        nodeid = "tests/modules/x/test_x.py::test_x"
+
+        def iter_markers(self, name):
+            return [pytest.mark.needs_modules("analytcs").mark]
+
+    with pytest.raises(pytest.UsageError, match=r"names no module \['analytcs'\]"):
+        slicing.pytest_collection_modifyitems(None, [Item()])
 
 
 # monolith pass only: the sliced run sets its own topology and modules (one subprocess)
