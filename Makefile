@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: venv lock run seed generate test test-split test-changed test-tutorial test-tooling lint bandit audit fuzz test-slow chaos drills bench bench-checkout acceptance up up-split up-env clean
+.PHONY: venv lock run seed generate test test-split test-changed test-module test-tutorial test-tooling lint bandit audit fuzz test-slow chaos drills bench bench-checkout acceptance up up-split up-env clean
 
 # Two hash-checked locks: requirements.lock (runtime: all the image installs) and
 # requirements-dev.lock (test and lint tools, pinned to the runtime lock's versions).
@@ -109,6 +109,12 @@ test-changed: venv
 	@paths=$$($(BIN)/python manage.py modules affected --base $(BASE)); \
 	if [ -z "$$paths" ]; then echo "make test-changed: no module changed since $(BASE)"; exit 0; fi; \
 	echo "make test-changed: $(BIN)/pytest $$paths"; $(BIN)/pytest $$paths
+
+# One module's tests with only it, the modules whose api it calls and accounts installed; every
+# other module is a fake made from its api contract (ADR 0017). `make test-module MODULE=inventory`
+test-module: venv
+	@test -n "$(MODULE)" || { echo "make test-module: say which, e.g. MODULE=inventory" >&2; exit 2; }
+	$(BIN)/pytest --module $(MODULE)
 
 # docs/tutorial.md, step by step, in a copy of the project (a few minutes; CI runs it).
 test-tutorial: venv

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import environ
 
+from app.kernel.modulekit import slices
 from app.kernel.topology import files as topology_files
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -67,6 +68,14 @@ SEAMS_MODULES = [
     "modules.notifications",
     "modules.analytics",
 ]
+# A module-sliced test run (`pytest --module NAME`, tests/slicing.py, ADR 0017) hosts only NAME,
+# the modules whose api it calls and the user model's module; the others are faked.
+SEAMS_TEST_SLICE = env.str("SEAMS_TEST_SLICE", default="")
+if SEAMS_TEST_SLICE:
+    if "pytest" not in sys.modules:
+        raise environ.ImproperlyConfigured("SEAMS_TEST_SLICE is for test runs (pytest --module)")
+    _slice = slices.plan(SEAMS_TEST_SLICE, SEAMS_MODULES, BASE_DIR)
+    SEAMS_MODULES = [f"modules.{name}" for name in _slice.installed]
 # Data-ownership guard: SQL a module runs that touches another module's tables is refused
 # (raise), logged (log) or not checked (off). See docs/decisions/0002-boundaries.md.
 SEAMS_OWNERSHIP_GUARD = env.str("SEAMS_OWNERSHIP_GUARD", default="log" if PRODUCTION else "raise")
@@ -167,6 +176,8 @@ DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=No
 SEAMS_TOPOLOGY = env.str("SEAMS_TOPOLOGY", default="monolith")
 SEAMS_SERVICE = env.str("SEAMS_SERVICE", default="")
 _topology = topology_files.load(SEAMS_TOPOLOGY)
+if SEAMS_TEST_SLICE:
+    _topology = _topology.restricted_to([package.rsplit(".", 1)[1] for package in SEAMS_MODULES])
 DATABASES = topology_files.databases(
     _topology,
     SEAMS_SERVICE,

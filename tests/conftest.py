@@ -17,7 +17,10 @@ from django.core.cache import cache
 
 from app.kernel.topology import TopologyError, processes
 
-pytest_plugins = ["tests.scenarios"]  # the ``scenario`` fixture: publish or call, then wait
+pytest_plugins = [
+    "tests.scenarios",  # the ``scenario`` fixture: publish or call, then wait
+    "tests.slicing",  # pytest --module NAME, and the ``fakes`` fixture (ADR 0017)
+]
 
 REQUIRE_SERVICES = os.environ.get("CI") == "true" or os.environ.get("SEAMS_REQUIRE_SERVICES") == "1"
 

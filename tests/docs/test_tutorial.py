@@ -1,6 +1,6 @@
 """docs/tutorial.md stays true: its steps, run in order in a copy of the project, create the
-``reviews`` module, pass its tests (monolith and split test mode) and remove it again,
-leaving the tree as it was."""
+``reviews`` module, pass its tests (monolith, split test mode, and sliced: only reviews and
+catalog installed) and remove it again, leaving the tree as it was."""
 
 from __future__ import annotations
 
@@ -41,6 +41,11 @@ def test_the_tutorial_creates_tests_and_removes_the_reviews_module(tmp_path):
         assert result.returncode == 0, f"{step.id}:\n{result.stdout}\n{result.stderr}"
         if re.search(r"^(\w+=\S+ )*pytest ", step.code, re.MULTILINE):  # runs the tests
             assert " passed" in result.stdout and "failed" not in result.stdout, result.stdout
+        if "pytest --module reviews" in step.code:  # catalog installed, orders a fake
+            assert (
+                "module slice of 'reviews': installed accounts, catalog, reviews; faked from "
+                "contracts/api/: analytics, inventory, notifications, orders, payments"
+            ) in result.stdout, result.stdout
         if "startmodule" in step.code:
             assert (project / "modules" / "reviews" / "manifest.py").exists()
 

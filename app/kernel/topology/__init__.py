@@ -54,8 +54,12 @@ __all__ = (
 
 @cache
 def current() -> Topology:
-    """The topology this process runs (``settings.SEAMS_TOPOLOGY``)."""
-    return load(settings.SEAMS_TOPOLOGY)
+    """The topology this process runs (``settings.SEAMS_TOPOLOGY``); in a module-sliced test
+    run (``settings.SEAMS_TEST_SLICE``) only its installed modules."""
+    topology = load(settings.SEAMS_TOPOLOGY)
+    if settings.SEAMS_TEST_SLICE:
+        return topology.restricted_to(p.rsplit(".", 1)[1] for p in settings.SEAMS_MODULES)
+    return topology
 
 
 def this_service() -> Service | None:

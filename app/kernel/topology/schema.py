@@ -11,6 +11,7 @@ aliases not shared, no unknown keys) are checked here; rules that need the manif
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
@@ -133,6 +134,21 @@ class Topology(_Strict):
         if unknown:
             raise ValueError(f"resilience policy for modules no service hosts: {unknown}")
         return self
+
+    def restricted_to(self, modules: Iterable[str]) -> Topology:
+        """This topology hosting only ``modules`` (a module-sliced test run): services lose
+        the other modules, services left empty go, and so do the policies of modules gone
+        (a slice keeps the module owning ``auth``, whose service is on ``default``)."""
+        keep = set(modules)
+        services = {}
+        for name, service in self.services.items():
+            hosted = [m for m in service.modules if m in keep]
+            if hosted:
+                services[name] = {**service.model_dump(exclude={"name"}), "modules": hosted}
+        data = self.model_dump(exclude={"services", "resilience"})
+        policies = self.resilience.model_dump()
+        policies["modules"] = {m: p for m, p in policies["modules"].items() if m in keep}
+        return Topology.model_validate({**data, "services": services, "resilience": policies})
 
     # -- lookups ---------------------------------------------------------------------------
     @cached_property

@@ -217,6 +217,7 @@ def _log_in(client, email, password=GOOD_PASSWORD):
     return response.json()
 
 
+@pytest.mark.needs_modules("analytics")  # its report is the staff-only endpoint used here
 def test_a_demoted_member_of_staff_loses_staff_access_from_the_next_refresh(anon):
     boss = User.objects.create_user("boss@example.com", GOOD_PASSWORD, is_staff=True)
     tokens = _log_in(anon, "boss@example.com")

@@ -3,7 +3,7 @@
 import pytest
 
 from modules.inventory import api
-from tests.e2e.shop import product, restock
+from tests.e2e.goods import product, restock
 from tests.kernel.http.auth import anonymous_client, assert_problem, client_for
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +107,16 @@ def test_adjust_needs_staff():
     assert_problem(anonymous_client().post(url("MUG", True), {"delta": 1}, format="json"), 401)
     customer = client_for(user_id=7)
     assert_problem(customer.post(url("MUG", True), {"delta": 1}, format="json"), 403)
+
+
+def test_a_sku_is_shown_only_when_the_catalog_knows_it(fakes):
+    """Inventory asks catalog's api about the SKU, nothing more (catalog faked here)."""
+    catalog = fakes.catalog
+    catalog.price_skus.returns({})
+    assert_problem(anonymous_client().get(url("GONE")), 404)
+    mug = catalog.PricedSku(
+        sku="MUG", product_id=1, name="Mug", price="9.50", currency="EUR", active=True
+    )
+    catalog.price_skus.returns({"MUG": mug})
+    assert anonymous_client().get(url("MUG")).json()["available"] == 0
+    assert catalog.price_skus.calls == [{"skus": ["GONE"]}, {"skus": ["MUG"]}]

@@ -4,7 +4,7 @@ import pytest
 
 from modules.inventory import api, services
 from modules.inventory.models import Reservation, StockItem
-from tests.e2e.shop import product, restock, stock
+from tests.e2e.goods import product, restock, stock
 
 pytestmark = pytest.mark.django_db
 

@@ -1,42 +1,22 @@
-"""The public api of inventory and payments: keyword-only, typed, run as their module,
-frozen DTOs out (what makes each function callable over the wire later)."""
+"""The public api of payments: keyword-only, typed, run as its module, frozen DTOs out (what
+makes each function callable over the wire later)."""
 
 import dataclasses
-import inspect
-import typing
 
 import pytest
 
-from app.kernel.ownership import current_module, is_module_api
-from modules.inventory import api as inventory_api
+from app.kernel.ownership import current_module
 from modules.payments import api as payments_api
-
-FUNCTIONS = [
-    (inventory_api, name)
-    for name in ("availability", "stock_reserve", "stock_release", "stock_commit", "stock_restock")
-] + [(payments_api, name) for name in ("balance_get", "payment_capture", "payment_refund")]
+from tests.modules.api_shape import assert_keyword_only_typed_and_marked
 
 
-@pytest.mark.parametrize(("api", "name"), FUNCTIONS, ids=lambda v: getattr(v, "__name__", v))
-def test_api_functions_are_keyword_only_typed_and_marked(api, name):
-    function = getattr(api, name)
-    assert is_module_api(function)
-    signature = inspect.signature(function)
-    assert all(p.kind is p.KEYWORD_ONLY for p in signature.parameters.values())
-    hints = typing.get_type_hints(inspect.unwrap(function), vars(api))
-    assert set(hints) == {*signature.parameters, "return"}
+@pytest.mark.parametrize("name", ["balance_get", "payment_capture", "payment_refund"])
+def test_api_functions_are_keyword_only_typed_and_marked(name):
+    assert_keyword_only_typed_and_marked(payments_api, name)
 
 
 @pytest.mark.parametrize(
-    "dto",
-    [
-        inventory_api.StockLevel,
-        inventory_api.ReservationLine,
-        inventory_api.ReservationResult,
-        payments_api.Balance,
-        payments_api.CaptureResult,
-        payments_api.RefundResult,
-    ],
+    "dto", [payments_api.Balance, payments_api.CaptureResult, payments_api.RefundResult]
 )
 def test_dtos_are_frozen_dataclasses(dto):
     assert dataclasses.is_dataclass(dto) and dto.__dataclass_params__.frozen

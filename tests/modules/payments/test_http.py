@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.shop import fund
+from tests.e2e.money import fund
 from tests.kernel.http.auth import anonymous_client, assert_problem, client_for
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.db.models import Sum
 from app.kernel.remote import ApiContractError
 from modules.payments import api, services
 from modules.payments.models import LedgerEntry, Payment, Wallet
-from tests.e2e.shop import balance, fund
+from tests.e2e.money import balance, fund
 
 pytestmark = pytest.mark.django_db
 
