@@ -14,6 +14,7 @@ with ``[--flag]``, fragments with ``...``).
 from __future__ import annotations
 
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,3 +54,19 @@ def documents() -> list[Path]:
 
 def all_examples() -> list[Example]:
     return [example for path in documents() for example in examples_in(path)]
+
+
+def run_shell(example: Example, *, cwd: Path, env: dict[str, str], timeout: float) -> str:
+    """Run a shell block by ``bash -euo pipefail`` in ``cwd``; its stdout, failing the test
+    with both outputs unless it exits 0."""
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", example.code],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, f"{example.id}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout

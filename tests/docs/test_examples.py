@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from io import StringIO
 from pathlib import Path
 
@@ -12,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.app.conftest import clean_env
-from tests.docs.examples import ROOT, all_examples, examples_in
+from tests.docs.examples import ROOT, all_examples, examples_in, run_shell
 
 EXAMPLES = all_examples()
 PYTHON = [example for example in EXAMPLES if example.language == "python"]
@@ -38,28 +35,17 @@ def test_python_example_runs(example):
     exec(code, {"__name__": "docs_example"})  # noqa: S102 - the repository's own docs
 
 
-def run_shell(example, **env_vars: str) -> None:
-    env = clean_env(**env_vars)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", example.code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, f"{example.id}:\n{result.stdout}\n{result.stderr}"
+def run_in_the_repository(example, **env_vars: str) -> None:
+    run_shell(example, cwd=ROOT, env=clean_env(**env_vars), timeout=300)
 
 
 @pytest.mark.parametrize("example", SHELL, ids=lambda example: example.id)
 def test_shell_example_runs(example, tmp_path):
-    run_shell(example, DATABASE_URL=f"sqlite:///{tmp_path / 'docs.sqlite3'}")
+    run_in_the_repository(example, DATABASE_URL=f"sqlite:///{tmp_path / 'docs.sqlite3'}")
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("example", SERVER, ids=lambda example: example.id)
 def test_example_against_a_live_server_runs(example, live_server):
     call_command("seed_demo", stdout=StringIO())
-    run_shell(example, BASE=live_server.url)
+    run_in_the_repository(example, BASE=live_server.url)

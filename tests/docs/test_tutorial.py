@@ -5,11 +5,10 @@ catalog installed) and remove it again, leaving the tree as it was."""
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 
-from tests.docs.examples import ROOT, examples_in
+from tests.docs.examples import ROOT, examples_in, run_shell
 from tests.project_copy import copy_project, project_env
 
 STEPS = examples_in(ROOT / "docs" / "tutorial.md", tag="tutorial")
@@ -29,23 +28,14 @@ def test_the_tutorial_creates_tests_and_removes_the_reviews_module(tmp_path):
     project = copy_project(tmp_path / "project")
     env = project_env()
     for step in STEPS:
-        result = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", step.code],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-        assert result.returncode == 0, f"{step.id}:\n{result.stdout}\n{result.stderr}"
+        stdout = run_shell(step, cwd=project, env=env, timeout=900)
         if re.search(r"^(\w+=\S+ )*pytest ", step.code, re.MULTILINE):  # runs the tests
-            assert " passed" in result.stdout and "failed" not in result.stdout, result.stdout
+            assert " passed" in stdout and "failed" not in stdout, stdout
         if "pytest --module reviews" in step.code:  # catalog installed, orders a fake
             assert (
                 "module slice of 'reviews': installed accounts, catalog, reviews; faked from "
                 "contracts/api/: analytics, inventory, notifications, orders, payments"
-            ) in result.stdout, result.stdout
+            ) in stdout, stdout
         if "startmodule" in step.code:
             assert (project / "modules" / "reviews" / "manifest.py").exists()
 
