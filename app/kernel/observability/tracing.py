@@ -22,11 +22,13 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from functools import lru_cache
+from types import TracebackType
 from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import Span, SpanKind
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 # Attribute names of module-entry spans (after Spring Modulith's module.identifier and
@@ -41,6 +43,9 @@ EXPORTERS = ("otlp", "console", "none")
 
 _propagator = TraceContextTextMapPropagator()
 tracer = trace.get_tracer("seams")
+# The SDK's own tracer once configured: module-entry spans start on it directly, not through
+# the proxy's per-call delegation (docs/benchmarks.md "Remote module api call").
+_sdk_tracer: Tracer = tracer
 _enabled = False
 
 
@@ -66,7 +71,7 @@ def exporter_names() -> list[str]:
 def configure_tracing(*, service: str = "") -> bool:
     """Install the SDK provider and the instrumentations, once per process (later calls do
     nothing). Returns whether tracing is on."""
-    global _enabled
+    global _enabled, _sdk_tracer
     if _enabled or _truthy("OTEL_SDK_DISABLED"):
         return _enabled
     # imported here: a process with tracing off never loads the SDK or the instrumentations
@@ -95,6 +100,7 @@ def configure_tracing(*, service: str = "") -> bool:
         else:
             provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
     trace.set_tracer_provider(provider)
+    _sdk_tracer = provider.get_tracer("seams")
     django_tracing.instrument()
     CeleryInstrumentor().instrument()
     PsycopgInstrumentor().instrument(enable_commenter=False)
@@ -154,17 +160,57 @@ def inject_headers(headers: dict[str, str]) -> dict[str, str]:
 
 
 # -- module-entry spans ---------------------------------------------------------------------
+_NO_SPAN = contextlib.nullcontext()  # stateless: one for every entry while tracing is off
+
+
+@lru_cache(maxsize=4096)
+def _entry(
+    module: str, entry: str, function: str, delivery: str, event: str | None
+) -> tuple[str, dict[str, str]]:
+    """The name and attributes of one kind of module entry, built once (the SDK copies the
+    attributes into each span)."""
+    attributes = {MODULE: module, KIND: entry, FUNCTION: function, DELIVERY: delivery}
+    if event is not None:
+        attributes[EVENT] = event
+    return f"{module}.{function}", attributes
+
+
+class _ModuleSpan:
+    """The span of one module entry, current for the block, ended at its exit; an exception
+    is recorded on it and sets its status to error (as ``start_as_current_span`` does). A
+    class, not the SDK's three nested generator context managers: it runs for every api
+    call, handler and task."""
+
+    __slots__ = ("span", "token")
+
+    def __init__(self, name: str, attributes: dict[str, str]) -> None:
+        self.span = _sdk_tracer.start_span(name, attributes=attributes)
+
+    def __enter__(self) -> Span:
+        self.token = otel_context.attach(trace.set_span_in_context(self.span))
+        return self.span
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        otel_context.detach(self.token)
+        if isinstance(error, Exception):  # not GeneratorExit, KeyboardInterrupt...
+            self.span.record_exception(error)
+            self.span.set_status(Status(StatusCode.ERROR, f"{kind.__name__}: {error}"))
+        self.span.end()
+
+
 def module_span(
     module: str, entry: str, function: str, delivery: str, *, event: str | None = None
 ) -> contextlib.AbstractContextManager[Any]:
     """A span for an entry into ``module``'s code (named ``<module>.<function>``): an api
     call, an event handler or a task; a ``nullcontext`` while tracing is off."""
     if not _enabled:
-        return contextlib.nullcontext()
-    attributes = {MODULE: module, KIND: entry, FUNCTION: function, DELIVERY: delivery}
-    if event is not None:
-        attributes[EVENT] = event
-    return tracer.start_as_current_span(f"{module}.{function}", attributes=attributes)
+        return _NO_SPAN
+    return _ModuleSpan(*_entry(module, entry, function, delivery, event))
 
 
 def producer_span(name: str, traceparent: str | None, **attributes: Any) -> Span:
