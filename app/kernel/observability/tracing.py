@@ -140,10 +140,14 @@ def trace_id_of(traceparent: str | None) -> int:
 
 @contextlib.contextmanager
 def continued(traceparent: str | None) -> Iterator[None]:
-    """Run the block in the trace ``traceparent`` names, unless the current span already
-    belongs to it (a Celery task span the instrumentation made from the same context)."""
-    current = trace.get_current_span().get_span_context()
-    if not traceparent or (current.is_valid and current.trace_id == trace_id_of(traceparent)):
+    """Run the block under the span ``traceparent`` names, unless the current span is the
+    consumer span that continued it (the Celery instrumentation's task run span, a child of
+    the relay's span in the same trace). Any other current span, even of the same trace (a
+    request whose after-commit deliveries run in it), is not the delivery's parent."""
+    current = trace.get_current_span()
+    consuming = getattr(current, "kind", None) is SpanKind.CONSUMER
+    same = current.get_span_context().trace_id == trace_id_of(traceparent)
+    if not traceparent or (consuming and same):
         yield
         return
     token = otel_context.attach(context_of(traceparent))
