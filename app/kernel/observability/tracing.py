@@ -10,7 +10,8 @@ messages), and module-entry spans (ADR 0015).
   through a batch processor per exporter. The OTLP exporter reads its own
   ``OTEL_EXPORTER_OTLP_*`` variables; ``OTEL_TRACES_SAMPLER`` / ``OTEL_TRACES_SAMPLER_ARG``
   choose the sampler (default ``parentbased_always_on``); ``OTEL_SERVICE_NAME`` names the
-  service (default ``seams``, or ``seams-<SEAMS_SERVICE>``).
+  service (default ``seams``, or ``seams-<SEAMS_SERVICE>``);
+  ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` leaves instrumentations out (``psycopg``...).
 
 The batch processor re-creates its export thread after ``fork`` (the SDK registers an
 ``os.register_at_fork`` hook), so a provider set up before gunicorn or Celery forks exports
@@ -68,6 +69,14 @@ def exporter_names() -> list[str]:
     return [n for n in names if n != "none"]
 
 
+def disabled_instrumentations() -> set[str]:
+    """``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` (the standard variable of OpenTelemetry's
+    Python distribution): the instrumentations not installed, e.g. ``psycopg`` (no span per
+    SQL statement: most of a checkout's spans). Names of other instrumentations are ignored."""
+    names = os.environ.get("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "").split(",")
+    return {name.strip() for name in names if name.strip()}
+
+
 def configure_tracing(*, service: str = "") -> bool:
     """Install the SDK provider and the instrumentations, once per process (later calls do
     nothing). Returns whether tracing is on."""
@@ -101,10 +110,14 @@ def configure_tracing(*, service: str = "") -> bool:
             provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
     trace.set_tracer_provider(provider)
     _sdk_tracer = provider.get_tracer("seams")
-    django_tracing.instrument()
-    CeleryInstrumentor().instrument()
-    PsycopgInstrumentor().instrument(enable_commenter=False)
-    HTTPXClientInstrumentor().instrument()
+    instrumentations = {
+        "django": django_tracing.instrument,
+        "celery": CeleryInstrumentor().instrument,
+        "psycopg": lambda: PsycopgInstrumentor().instrument(enable_commenter=False),
+        "httpx": HTTPXClientInstrumentor().instrument,
+    }
+    for name in set(instrumentations) - disabled_instrumentations():
+        instrumentations[name]()
     _enabled = True
     return True
 

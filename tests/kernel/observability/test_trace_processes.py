@@ -24,8 +24,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from modules.orders.models import Order
 from tests.app.conftest import ROOT, clean_env
 from tests.e2e.shop import fund, product
-from tests.kernel.http.auth import client_for
 from tests.kernel.observability.otlp import chain, in_memory_tree, orphans, span_named
+from tests.kernel.observability.traced import checkout
 from tests.waiting import wait_for
 
 pytestmark = [
@@ -109,14 +109,7 @@ def scrape(port: int) -> dict[tuple[str, tuple], float]:
 def test_one_checkout_is_one_trace_across_web_relay_and_worker(spans, receiver, roles):
     product("MUG", "12.50", stock=5)
     fund(41, "50.00")
-    response = client_for(user_id=41).post(
-        "/api/v1/orders/",
-        {"items": [{"sku": "MUG", "quantity": 2}]},
-        format="json",
-        HTTP_TRACEPARENT=f"00-{CALLER_TRACE}-00f067aa0ba902b7-01",
-    )
-    assert response.status_code == 202
-    order_id = response.json()["id"]
+    order_id = checkout(41, CALLER_TRACE)
     wait_for(
         lambda: Order.objects.get(pk=order_id).status == Order.Status.CONFIRMED, 60, "checkout"
     )

@@ -19,8 +19,9 @@ from app.kernel.observability import tracing
 from app.kernel.remote import client
 from modules.orders.models import Order
 from tests.e2e.shop import product, run_events
-from tests.kernel.http.auth import access_token, client_for
+from tests.kernel.http.auth import access_token
 from tests.kernel.observability.otlp import chain, in_memory_tree, orphans, render, span_named
+from tests.kernel.observability.traced import checkout
 from tests.kernel.remote import live
 from tests.kernel.remote.live import LiveService, main_database_url
 from tests.waiting import wait_for
@@ -95,15 +96,9 @@ def test_one_checkout_is_one_trace_across_the_monolith_payments_and_notification
     )
     assert top_up.status_code == 200, top_up.text
     product("MUG", "12.50", stock=5)
-    response = client_for(user_id=CUSTOMER).post(
-        "/api/v1/orders/",
-        {"items": [{"sku": "MUG", "quantity": 2}]},
-        format="json",
-        HTTP_TRACEPARENT=f"00-{CALLER_TRACE}-00f067aa0ba902b7-01",
-    )
-    assert response.status_code == 202
+    order_id = checkout(CUSTOMER, CALLER_TRACE)
     run_events()  # the saga here; its call into payments and the forward go over the network
-    assert Order.objects.get(pk=response.json()["id"]).status == Order.Status.CONFIRMED
+    assert Order.objects.get(pk=order_id).status == Order.Status.CONFIRMED
 
     trace_id = int(CALLER_TRACE, 16)
     monolith = in_memory_tree(spans, trace_id, "seams-monolith")
