@@ -133,8 +133,8 @@ def plan(
             if role in METRICS_OFFSETS:
                 metrics_port = service_port + METRICS_OFFSETS[role]
                 _claim(taken, metrics_port, f"{name}-{role}", name)
-                if role != "web":
-                    env["SEAMS_METRICS_PORT"] = str(metrics_port)
+                if role != "web":  # on the service's (loopback) address: no token there
+                    env.update(SEAMS_METRICS_PORT=str(metrics_port), SEAMS_METRICS_ADDR=host)
                 metrics = f"{host}:{metrics_port}"
             command = (ENTRYPOINT, role, *args)
             processes.append(Process(f"{name}-{role}", name, role, command, env, metrics))

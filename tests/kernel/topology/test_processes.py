@@ -72,6 +72,8 @@ def test_each_worker_and_relay_serves_its_metrics_on_a_port_derived_from_its_ser
         "payments-worker": "9600", "payments-relay": "9700",
         "notifications-worker": "9103", "notifications-relay": "9203",
     }  # fmt: skip
+    addresses = {p.env.get("SEAMS_METRICS_ADDR") for p in found.values() if p.role == "relay"}
+    assert addresses == {"127.0.0.1"}  # loopback, as the services: the ports carry no token
     scraped = {p.metrics: (p.role, p.service) for p in found.values() if p.metrics}
     assert scraped["127.0.0.1:9500"] == ("web", "payments")
     assert scraped["127.0.0.1:9600"] == ("worker", "payments")
