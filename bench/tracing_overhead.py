@@ -2,18 +2,30 @@
 the sampler at 100 %).
 
     .venv/bin/python bench/tracing_overhead.py [--checkouts 60] [--rounds 4]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/seams_bench \
+        .venv/bin/python bench/tracing_overhead.py    # on PostgreSQL: psycopg's spans too
 
 Each round runs N checkouts (``POST /api/v1/orders/`` through Django's test client, then every
 delivery drained in process: the saga, its api calls, the outcome's handlers) on a fresh copy
-of one migrated SQLite database, in a process of its own, in three modes, interleaved:
+of one migrated database (SQLite, or PostgreSQL when ``DATABASE_URL`` names it: there the
+psycopg instrumentation adds a span per statement, most of a checkout's spans), in a process
+of its own, in three modes, interleaved:
 
 - ``bare``: ``OTEL_SDK_DISABLED=true`` and the metric hooks replaced by no-ops (the code
   before issue 12, as near as one process can get);
 - ``metrics``: tracing off, metrics on (the cost of the metrics alone);
 - ``traced``: the SDK with the always-on sampler, every span exported over OTLP/HTTP
-  (batch processor, protobuf) to a receiver in this process that reads and drops them.
+  (batch processor, protobuf) to a receiver in this process that reads and drops them;
+- ``traced-no-sql``: the same without the psycopg instrumentation
+  (``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=psycopg``: no span per SQL statement).
 
-Reported: checkouts/s per mode (median of the rounds) and the ratios to ``bare``.
+The modes run in a different order each round (the order reversed every other round), so
+drift in the machine's load falls on each of them alike. Reported per mode and round:
+checkouts per second of wall-clock time and per second of the round process's CPU time
+(every thread, the span exporter's included; the receiver's is not), and per mode the
+median, lowest and highest of its per-round ratios to that round's ``bare``. On a shared,
+busy machine the CPU-time figure is the steadier one: other processes' load stretches the
+wall clock of a round, not the CPU time its own work takes.
 """
 
 from __future__ import annotations
@@ -29,8 +41,12 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import psycopg
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
 ROOT = Path(__file__).resolve().parent.parent
-MODES = ("bare", "metrics", "traced")
+MODES = ("bare", "metrics", "traced", "traced-no-sql")
+CHECKOUT_SPAN = "POST api/v1/orders/"
 
 ROUND = r"""
 import os, sys, time
@@ -75,16 +91,55 @@ def checkout():
     drain()
 for _ in range(3):
     checkout()  # warm-up: caches, plans, connections
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 for _ in range(n):
     checkout()
-print(n / (time.perf_counter() - started))
+rates = [n / (time.perf_counter() - started), n / (time.process_time() - cpu)]
+if os.environ["BENCH_MODE"] == "traced":
+    # one span's CPU cost here, as a module-entry span pays it (best of 5 batches)
+    from app.kernel.observability.tracing import module_span
+    def spans(k=2000):
+        begun = time.process_time()
+        for _ in range(k):
+            with module_span("bench", "api", "probe", "sync"):
+                pass
+        return (time.process_time() - begun) / k
+    rates.append(min(spans() for _ in range(5)))
+print(*rates)
 """
+
+
+class _Receiver(ThreadingHTTPServer):
+    """Reads and drops exported spans, counting those of the checkouts' traces."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Drop)
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.spans: dict[bytes, int] = {}  # trace id → spans
+        self.checkouts: set[bytes] = set()  # trace ids with the request's span
+
+    def spans_per_checkout(self) -> float:
+        with self.lock:
+            spans = sum(self.spans[trace] for trace in self.checkouts)
+            return spans / len(self.checkouts)
 
 
 class _Drop(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers["Content-Length"]))
+        request = ExportTraceServiceRequest()
+        request.ParseFromString(self.rfile.read(int(self.headers["Content-Length"])))
+        with self.server.lock:
+            for resource in request.resource_spans:
+                for scope in resource.scope_spans:
+                    for span in scope.spans:
+                        self.server.spans[span.trace_id] = (
+                            self.server.spans.get(span.trace_id, 0) + 1
+                        )
+                        if span.name == CHECKOUT_SPAN:
+                            self.server.checkouts.add(span.trace_id)
         self.send_response(200)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -93,33 +148,69 @@ class _Drop(BaseHTTPRequestHandler):
         pass
 
 
-def migrated(directory: Path) -> Path:
-    template = directory / "template.sqlite3"
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": f"sqlite:///{template}", "OTEL_SDK_DISABLED": "true"},
-        check=True,
-        capture_output=True,
-    )
-    return template
+class Databases:
+    """A migrated template and a fresh copy of it per round: SQLite files under
+    ``directory``, or, with ``DATABASE_URL`` naming PostgreSQL, databases named after it
+    (``<name>_template``, ``<name>_round``: dropped and created, from the template)."""
+
+    def __init__(self, directory: Path) -> None:
+        url = os.environ.get("DATABASE_URL", "")
+        self.postgres = url.startswith("postgres")
+        if self.postgres:
+            self.server, _, name = url.rpartition("/")
+            self.template, self.round = f"{name}_template", f"{name}_round"
+            self._recreate(self.template)
+            template_url = f"{self.server}/{self.template}"
+        else:
+            self.directory = directory
+            template_url = f"sqlite:///{directory / 'template.sqlite3'}"
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput"],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": template_url, "OTEL_SDK_DISABLED": "true"},
+            check=True,
+            capture_output=True,
+        )
+
+    def _recreate(self, name: str, template: str | None = None) -> None:
+        with psycopg.connect(f"{self.server}/postgres", autocommit=True) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            db.execute(
+                f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+            )
+
+    def fresh(self) -> str:
+        """The URL of a fresh copy of the template."""
+        if self.postgres:
+            self._recreate(self.round, self.template)
+            return f"{self.server}/{self.round}"
+        database = self.directory / "round.sqlite3"
+        shutil.copy(self.directory / "template.sqlite3", database)
+        return f"sqlite:///{database}"
+
+    def close(self) -> None:
+        if self.postgres:
+            with psycopg.connect(f"{self.server}/postgres", autocommit=True) as db:
+                for name in (self.round, self.template):
+                    db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def one_round(mode: str, template: Path, directory: Path, checkouts: int, endpoint: str) -> float:
-    database = directory / f"{mode}.sqlite3"
-    shutil.copy(template, database)
+def one_round(mode: str, databases: Databases, checkouts: int, endpoint: str) -> list[float]:
+    """Checkouts per second of wall-clock time, per second of the process's CPU time; and,
+    traced, one span's CPU seconds."""
     env = {
         **os.environ,
         "SEAMS_ROOT": str(ROOT),
         "BENCH_MODE": mode,
         "BENCH_CHECKOUTS": str(checkouts),
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": databases.fresh(),
         "SEAMS_EVENT_TRANSPORT": "embedded",
         "SEAMS_EVENTS_EMBEDDED_DISPATCH": "manual",
         "CELERY_TASK_ALWAYS_EAGER": "true",
         "THROTTLE_USER": "100000/min",
         "LOG_LEVEL": "WARNING",
-        "OTEL_SDK_DISABLED": "false" if mode == "traced" else "true",
+        "OTEL_SDK_DISABLED": "false" if mode.startswith("traced") else "true",
+        "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "psycopg" if mode == "traced-no-sql" else "",
         "OTEL_TRACES_EXPORTER": "otlp",
         "OTEL_TRACES_SAMPLER": "always_on",
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": endpoint,
@@ -128,7 +219,7 @@ def one_round(mode: str, template: Path, directory: Path, checkouts: int, endpoi
     done = subprocess.run(
         [sys.executable, "-c", ROUND], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     )
-    return float(done.stdout.strip().splitlines()[-1])
+    return [float(figure) for figure in done.stdout.strip().splitlines()[-1].split()]
 
 
 def main() -> None:
@@ -136,24 +227,45 @@ def main() -> None:
     parser.add_argument("--checkouts", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
-    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Drop)
+    receiver = _Receiver()
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     endpoint = f"http://127.0.0.1:{receiver.server_address[1]}/v1/traces"
     with tempfile.TemporaryDirectory() as scratch:
-        directory = Path(scratch)
-        template = migrated(directory)
-        rates: dict[str, list[float]] = {mode: [] for mode in MODES}
-        for _ in range(args.rounds):
-            for mode in MODES:  # interleaved: drift in the machine's load hits every mode
-                rates[mode].append(one_round(mode, template, directory, args.checkouts, endpoint))
+        databases = Databases(Path(scratch))
+        rates: dict[str, list[list[float]]] = {mode: [] for mode in MODES}
+        spans: list[float] = []  # per traced round: spans per checkout
+        for index in range(args.rounds):
+            order = MODES if index % 2 == 0 else MODES[::-1]
+            for mode in order:
+                receiver.reset()
+                rates[mode].append(one_round(mode, databases, args.checkouts, endpoint))
+                if mode == "traced":  # the process flushed its spans as it exited
+                    spans.append(receiver.spans_per_checkout())
+        databases.close()
     receiver.shutdown()
-    base = statistics.median(rates["bare"])
-    print(f"{args.checkouts} checkouts x {args.rounds} rounds, median checkouts/s")
-    for mode in MODES:
-        rate = statistics.median(rates[mode])
-        runs = ", ".join(f"{r:.1f}" for r in rates[mode])
-        ratio = rate / base
-        print(f"{mode:8} {rate:7.1f}/s  ratio to bare {ratio:.3f}  cost {1 - ratio:+.1%}  ({runs})")
+    print(f"{args.checkouts} checkouts x {args.rounds} rounds")
+    for clock, label in enumerate(("wall-clock", "CPU time (all threads of the round)")):
+        print(f"checkouts per second of {label}, per round:")
+        for mode in MODES:
+            runs = [r[clock] for r in rates[mode]]
+            ratios = [r[clock] / b[clock] for r, b in zip(rates[mode], rates["bare"], strict=True)]
+            ratio = statistics.median(ratios)
+            print(
+                f"  {mode:8} median {statistics.median(runs):6.1f}/s  ratio to bare (same round)"
+                f" median {ratio:.3f} [{min(ratios):.3f}-{max(ratios):.3f}]  cost {1 - ratio:+.1%}"
+                f"  ({', '.join(f'{r:.1f}' for r in runs)})"
+            )
+    # the same cost from its parts: spans a checkout records x what one span costs, against
+    # the CPU a checkout takes without them (steadier than the ratios when the machine is busy)
+    per_span = statistics.median(r[2] for r in rates["traced"])
+    per_checkout = statistics.median(spans)
+    bare_cpu = 1 / statistics.median(r[1] for r in rates["bare"])
+    estimate = per_checkout * per_span / bare_cpu
+    print(
+        f"traced: {per_checkout:.0f} spans per checkout x {per_span * 1e6:.1f} µs CPU per span "
+        f"= {per_checkout * per_span * 1e3:.2f} ms of a bare checkout's {bare_cpu * 1e3:.1f} ms "
+        f"CPU: estimated cost {estimate:+.1%}"
+    )
 
 
 if __name__ == "__main__":

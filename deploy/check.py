@@ -1,5 +1,7 @@
 """Check the operator kit against the code (``make lint``): every Prometheus alert rule and
-every Grafana panel query parses as PromQL, and every metric it names is one the code exports.
+every Grafana panel query parses as PromQL, and every metric it names is one the code exports;
+each committed scrape configuration names every process of its compose file that serves
+metrics (web, worker, relay of every service), with its role and service, and nothing else.
 
     python deploy/check.py      # exit 1 and one line per problem
 
@@ -25,6 +27,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yml"
 DASHBOARD = ROOT / "deploy" / "grafana" / "seams.json"
+# scrape configuration → the compose file whose processes it scrapes
+SCRAPES = {
+    ROOT / "deploy" / "prometheus" / "prometheus.yml": ROOT / "docker-compose.yml",
+    ROOT / "deploy" / "prometheus" / "prometheus.split.yml": ROOT / "docker-compose.split.yml",
+}
+WEB_PORT = 8000  # the image's web role, in every container
+SCRAPED_ROLES = ("web", "worker", "relay")  # beat only enqueues: nothing of its own
 
 # Grafana's variables, as a Prometheus query would see them once substituted
 GRAFANA_VARIABLES = {"$__rate_interval": "5m", "$__interval": "1m", "$__range": "1h"}
@@ -117,6 +126,60 @@ def dashboard_queries(text: str) -> Iterator[tuple[str, str]]:
             yield f"variable {variable['name']}", match.group(1)
 
 
+Target = tuple[str, str, str]  # ("host:port", role, service)
+
+
+def compose_targets(compose: str) -> tuple[set[Target], list[str]]:
+    """What Prometheus must scrape in a compose file: each web on its port, each worker and
+    relay on its ``SEAMS_METRICS_PORT``; and the processes that serve nothing."""
+    targets, unserved = set(), []
+    for name, service in yaml.safe_load(compose)["services"].items():
+        role = (service.get("command") or [None])[0]
+        if role not in SCRAPED_ROLES:
+            continue
+        env = service.get("environment") or {}
+        port = WEB_PORT if role == "web" else env.get("SEAMS_METRICS_PORT")
+        if not port:
+            unserved.append(f"{name} ({role}) sets no SEAMS_METRICS_PORT: nothing to scrape")
+            continue
+        targets.add((f"{name}:{port}", role, env.get("SEAMS_SERVICE") or "monolith"))
+    return targets, unserved
+
+
+def scrape_targets(config: str) -> set[Target]:
+    """The labelled targets of a scrape configuration; structural problems raise
+    ``ValueError``."""
+    document = yaml.safe_load(config)
+    if "alerts.yml" not in (document.get("rule_files") or []):
+        raise ValueError("rule_files does not load alerts.yml")
+    found: set[Target] = set()
+    for job in document.get("scrape_configs") or []:
+        if not job.get("job_name") or not job.get("static_configs"):
+            raise ValueError(f"job {job.get('job_name')!r} needs a job_name and static_configs")
+        for group in job["static_configs"]:
+            labels = group.get("labels") or {}
+            if not labels.get("role") or not labels.get("service"):
+                raise ValueError(f"targets {group.get('targets')} need role and service labels")
+            found |= {(t, labels["role"], labels["service"]) for t in group.get("targets", [])}
+    if not found:
+        raise ValueError("no scrape targets")
+    return found
+
+
+def scrape_problems(config: str, compose: str, where: str) -> list[str]:
+    """How the scrape configuration ``where`` differs from what ``compose`` runs."""
+    try:
+        declared = scrape_targets(config)
+    except (ValueError, AttributeError, TypeError, yaml.YAMLError) as exc:
+        return [f"{where}: {exc}"]
+    wanted, unserved = compose_targets(compose)
+    found = [f"{where}: {line}" for line in unserved]
+    found += [f"{where}: no target {t} ({r}, {s})" for t, r, s in sorted(wanted - declared)]
+    found += [f"{where}: {t} ({r}, {s}) is no process that serves metrics" for t, r, s in
+              sorted(declared - wanted)]  # fmt: skip
+    return found
+
+
 def problems(alerts: str, dashboard: str, known: set[str]) -> list[str]:
     found = []
     for source, queries in (("alerts", alert_queries), ("dashboard", dashboard_queries)):
@@ -141,10 +204,16 @@ def problems(alerts: str, dashboard: str, known: set[str]) -> list[str]:
 
 def main() -> int:
     found = problems(ALERTS.read_text(), DASHBOARD.read_text(), exported_metrics())
+    for config, compose in SCRAPES.items():
+        where = str(config.relative_to(ROOT))
+        found += scrape_problems(config.read_text(), compose.read_text(), where)
     for line in found:
         print(f"deploy/check.py: {line}", file=sys.stderr)
     if not found:
-        print("deploy/check.py: alert rules and dashboard queries parse and name known metrics")
+        print(
+            "deploy/check.py: alert rules and dashboard queries parse and name known metrics; "
+            "the scrape configurations name every process that serves metrics"
+        )
     return 1 if found else 0
 
 

@@ -210,7 +210,12 @@ def test_procfile_starts_each_role_through_the_entrypoint():
     )
     assert set(processes) == {"web", "worker", "relay", "beat"}
     for name, command in processes.items():
-        assert shlex.split(command) == ["docker/entrypoint.sh", name]
+        # honcho gives each process PORT (-p PORT, +100 per line): the worker's and the
+        # relay's serve their metrics there (8100, 8200 beside the web's 8000), on the web's
+        # HOST (loopback unless told otherwise: the ports carry no token)
+        metrics = ["SEAMS_METRICS_PORT=$PORT", "SEAMS_METRICS_ADDR=${HOST:-127.0.0.1}"]
+        served = metrics if name in {"worker", "relay"} else []
+        assert shlex.split(command) == [*served, "docker/entrypoint.sh", name]
 
 
 @pytest.mark.parametrize("target", ["up", "up-split"])

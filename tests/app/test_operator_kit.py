@@ -56,3 +56,23 @@ def test_a_dashboard_panel_without_a_query_is_reported(known):
     panel["targets"] = []
     found = check.problems(ALERTS, json.dumps(dashboard), known)
     assert found == [f"dashboard: panel {panel['title']!r} has no query"]
+
+
+@pytest.mark.parametrize(("config", "compose"), list(check.SCRAPES.items()))
+def test_each_scrape_config_names_every_process_of_its_compose_file(config, compose):
+    assert check.scrape_problems(config.read_text(), compose.read_text(), config.name) == []
+    roles = {role for _, role, _ in check.scrape_targets(config.read_text())}
+    assert roles == {"web", "worker", "relay"}
+
+
+def test_a_process_missing_from_a_scrape_config_or_serving_nothing_is_reported():
+    config, compose = (path.read_text() for path in next(iter(check.SCRAPES.items())))
+    found = check.scrape_problems(config.replace('"relay:9102"', '"relay:9"'), compose, "p.yml")
+    assert found == [
+        "p.yml: no target relay:9102 (relay, monolith)",
+        "p.yml: relay:9 (relay, monolith) is no process that serves metrics",
+    ]
+    unserved = compose.replace('SEAMS_METRICS_PORT: "9101"', 'LOG_LEVEL: "INFO"')
+    assert check.scrape_problems(config, unserved, "p.yml")[0] == (
+        "p.yml: worker (worker) sets no SEAMS_METRICS_PORT: nothing to scrape"
+    )

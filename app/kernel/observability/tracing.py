@@ -10,7 +10,8 @@ messages), and module-entry spans (ADR 0015).
   through a batch processor per exporter. The OTLP exporter reads its own
   ``OTEL_EXPORTER_OTLP_*`` variables; ``OTEL_TRACES_SAMPLER`` / ``OTEL_TRACES_SAMPLER_ARG``
   choose the sampler (default ``parentbased_always_on``); ``OTEL_SERVICE_NAME`` names the
-  service (default ``seams``, or ``seams-<SEAMS_SERVICE>``).
+  service (default ``seams``, or ``seams-<SEAMS_SERVICE>``);
+  ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` leaves instrumentations out (``psycopg``...).
 
 The batch processor re-creates its export thread after ``fork`` (the SDK registers an
 ``os.register_at_fork`` hook), so a provider set up before gunicorn or Celery forks exports
@@ -22,11 +23,13 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from functools import lru_cache
+from types import TracebackType
 from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import Span, SpanKind
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 # Attribute names of module-entry spans (after Spring Modulith's module.identifier and
@@ -41,6 +44,9 @@ EXPORTERS = ("otlp", "console", "none")
 
 _propagator = TraceContextTextMapPropagator()
 tracer = trace.get_tracer("seams")
+# The SDK's own tracer once configured: module-entry spans start on it directly, not through
+# the proxy's per-call delegation (docs/benchmarks.md "Remote module api call").
+_sdk_tracer: Tracer = tracer
 _enabled = False
 
 
@@ -63,10 +69,18 @@ def exporter_names() -> list[str]:
     return [n for n in names if n != "none"]
 
 
+def disabled_instrumentations() -> set[str]:
+    """``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` (the standard variable of OpenTelemetry's
+    Python distribution): the instrumentations not installed, e.g. ``psycopg`` (no span per
+    SQL statement: most of a checkout's spans). Names of other instrumentations are ignored."""
+    names = os.environ.get("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "").split(",")
+    return {name.strip() for name in names if name.strip()}
+
+
 def configure_tracing(*, service: str = "") -> bool:
     """Install the SDK provider and the instrumentations, once per process (later calls do
     nothing). Returns whether tracing is on."""
-    global _enabled
+    global _enabled, _sdk_tracer
     if _enabled or _truthy("OTEL_SDK_DISABLED"):
         return _enabled
     # imported here: a process with tracing off never loads the SDK or the instrumentations
@@ -95,10 +109,15 @@ def configure_tracing(*, service: str = "") -> bool:
         else:
             provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
     trace.set_tracer_provider(provider)
-    django_tracing.instrument()
-    CeleryInstrumentor().instrument()
-    PsycopgInstrumentor().instrument(enable_commenter=False)
-    HTTPXClientInstrumentor().instrument()
+    _sdk_tracer = provider.get_tracer("seams")
+    instrumentations = {
+        "django": django_tracing.instrument,
+        "celery": CeleryInstrumentor().instrument,
+        "psycopg": lambda: PsycopgInstrumentor().instrument(enable_commenter=False),
+        "httpx": HTTPXClientInstrumentor().instrument,
+    }
+    for name in set(instrumentations) - disabled_instrumentations():
+        instrumentations[name]()
     _enabled = True
     return True
 
@@ -134,10 +153,14 @@ def trace_id_of(traceparent: str | None) -> int:
 
 @contextlib.contextmanager
 def continued(traceparent: str | None) -> Iterator[None]:
-    """Run the block in the trace ``traceparent`` names, unless the current span already
-    belongs to it (a Celery task span the instrumentation made from the same context)."""
-    current = trace.get_current_span().get_span_context()
-    if not traceparent or (current.is_valid and current.trace_id == trace_id_of(traceparent)):
+    """Run the block under the span ``traceparent`` names, unless the current span is the
+    consumer span that continued it (the Celery instrumentation's task run span, a child of
+    the relay's span in the same trace). Any other current span, even of the same trace (a
+    request whose after-commit deliveries run in it), is not the delivery's parent."""
+    current = trace.get_current_span()
+    consuming = getattr(current, "kind", None) is SpanKind.CONSUMER
+    same = current.get_span_context().trace_id == trace_id_of(traceparent)
+    if not traceparent or (consuming and same):
         yield
         return
     token = otel_context.attach(context_of(traceparent))
@@ -154,17 +177,57 @@ def inject_headers(headers: dict[str, str]) -> dict[str, str]:
 
 
 # -- module-entry spans ---------------------------------------------------------------------
+_NO_SPAN = contextlib.nullcontext()  # stateless: one for every entry while tracing is off
+
+
+@lru_cache(maxsize=4096)
+def _entry(
+    module: str, entry: str, function: str, delivery: str, event: str | None
+) -> tuple[str, dict[str, str]]:
+    """The name and attributes of one kind of module entry, built once (the SDK copies the
+    attributes into each span)."""
+    attributes = {MODULE: module, KIND: entry, FUNCTION: function, DELIVERY: delivery}
+    if event is not None:
+        attributes[EVENT] = event
+    return f"{module}.{function}", attributes
+
+
+class _ModuleSpan:
+    """The span of one module entry, current for the block, ended at its exit; an exception
+    is recorded on it and sets its status to error (as ``start_as_current_span`` does). A
+    class, not the SDK's three nested generator context managers: it runs for every api
+    call, handler and task."""
+
+    __slots__ = ("span", "token")
+
+    def __init__(self, name: str, attributes: dict[str, str]) -> None:
+        self.span = _sdk_tracer.start_span(name, attributes=attributes)
+
+    def __enter__(self) -> Span:
+        self.token = otel_context.attach(trace.set_span_in_context(self.span))
+        return self.span
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        otel_context.detach(self.token)
+        if isinstance(error, Exception):  # not GeneratorExit, KeyboardInterrupt...
+            self.span.record_exception(error)
+            self.span.set_status(Status(StatusCode.ERROR, f"{kind.__name__}: {error}"))
+        self.span.end()
+
+
 def module_span(
     module: str, entry: str, function: str, delivery: str, *, event: str | None = None
 ) -> contextlib.AbstractContextManager[Any]:
     """A span for an entry into ``module``'s code (named ``<module>.<function>``): an api
     call, an event handler or a task; a ``nullcontext`` while tracing is off."""
     if not _enabled:
-        return contextlib.nullcontext()
-    attributes = {MODULE: module, KIND: entry, FUNCTION: function, DELIVERY: delivery}
-    if event is not None:
-        attributes[EVENT] = event
-    return tracer.start_as_current_span(f"{module}.{function}", attributes=attributes)
+        return _NO_SPAN
+    return _ModuleSpan(*_entry(module, entry, function, delivery, event))
 
 
 def producer_span(name: str, traceparent: str | None, **attributes: Any) -> Span:

@@ -4,10 +4,12 @@ Every service of the topology gets the four roles of ``docker/entrypoint.sh`` (`
 ``worker``, ``relay``, ``beat``) with ``SEAMS_TOPOLOGY`` and ``SEAMS_SERVICE`` set, its web
 role on a port of its own, and the edge (nginx, :mod:`.nginx`) listens on the public
 ``HOST:PORT`` in front of them. A service's port is ``PORT + 1 + its index`` in the
-topology file, unless ``SEAMS_SERVICE_URL_<SERVICE>`` names one; every process gets every
-service's URL, so internal calls and event forwards go service to service, never through
-the edge. A service's relay and beat work on its own database; its worker takes its own
-modules' queues and its own kernel queue (``app/settings.py``).
+topology file, unless ``SEAMS_SERVICE_URL_<SERVICE>`` names one; its worker and relay serve
+their metrics on that port + 100 and + 200 (``SEAMS_METRICS_PORT``; the web's are on its
+``/metrics``). Every process gets every service's URL, so internal calls and event forwards
+go service to service, never through the edge. A service's relay and beat work on its own
+database; its worker takes its own modules' queues and its own kernel queue
+(``app/settings.py``).
 
 :func:`plan` is the one place the list is made: ``manage.py topology procfile`` writes it
 as a Procfile for honcho, the drills start and stop its entries one by one. Nothing here
@@ -26,6 +28,7 @@ from urllib.parse import urlsplit
 
 import environ
 import psycopg
+import yaml
 from psycopg import sql
 
 from app.kernel.topology import nginx
@@ -35,6 +38,9 @@ from app.kernel.topology.schema import DEFAULT_DATABASE, Topology, TopologyError
 ROOT = Path(__file__).resolve().parents[3]
 ENTRYPOINT = "docker/entrypoint.sh"
 ROLES = ("web", "worker", "relay", "beat")
+# where a role's metrics are served, as an offset from its service's port (the web: 0, on
+# /metrics; beat only enqueues, it records nothing of its own)
+METRICS_OFFSETS = {"web": 0, "worker": 100, "relay": 200}
 SERVICE_HOST = "127.0.0.1"  # services listen on loopback: only the edge is public
 
 
@@ -48,6 +54,7 @@ class Process:
     role: str
     command: tuple[str, ...]
     env: Mapping[str, str] = field(default_factory=dict)
+    metrics: str | None = None  # "host:port" Prometheus scrapes (/metrics), if any
 
     def procfile_line(self) -> str:
         assignments = [f"{key}={shlex.quote(value)}" for key, value in self.env.items()]
@@ -106,27 +113,47 @@ def plan(
     urls = service_urls(topology, port, environ_)
     shared = {url_variable(name): url for name, url in urls.items()}
     processes = []
+    taken = {port: "the edge"}
     for name in topology.services:
+        host = urlsplit(urls[name]).hostname or SERVICE_HOST
+        service_port = port_of(urls[name])
         service_env = {
             "SEAMS_TOPOLOGY": topology_name,
             "SEAMS_SERVICE": name,
             **shared,
-            "HOST": urlsplit(urls[name]).hostname or SERVICE_HOST,
-            "PORT": str(port_of(urls[name])),
+            "HOST": host,
+            "PORT": str(service_port),
             "SEAMS_TRUSTED_PROXIES": "1",  # the edge: the client's address for throttles
             "PROMETHEUS_MULTIPROC_DIR": str(state_dir / f"prometheus-{name}"),
+            "PROMETHEUS_WORKER_MULTIPROC_DIR": str(state_dir / f"prometheus-{name}-worker"),
             "CELERY_BEAT_SCHEDULE_FILE": str(state_dir / f"celerybeat-{name}"),
         }
         for role in ROLES:
             args = ("-n", f"{name}@%h") if role == "worker" else ()
-            processes.append(
-                Process(f"{name}-{role}", name, role, (ENTRYPOINT, role, *args), service_env)
-            )
+            env, metrics = dict(service_env), None
+            if role in METRICS_OFFSETS:
+                metrics_port = service_port + METRICS_OFFSETS[role]
+                _claim(taken, metrics_port, f"{name}-{role}", name)
+                if role != "web":  # on the service's (loopback) address: no token there
+                    env.update(SEAMS_METRICS_PORT=str(metrics_port), SEAMS_METRICS_ADDR=host)
+                metrics = f"{host}:{metrics_port}"
+            command = (ENTRYPOINT, role, *args)
+            processes.append(Process(f"{name}-{role}", name, role, command, env, metrics))
     nginx_command = (nginx_binary(), "-e", "stderr", "-p", str(state_dir / "edge"))
     processes.append(
         Process("edge", None, "edge", (*nginx_command, "-c", "nginx.conf", "-g", "daemon off;"))
     )
     return processes
+
+
+def _claim(taken: dict[int, str], port: int, process: str, service: str) -> None:
+    """Record that ``process`` listens on ``port``; two processes on one port is an error."""
+    if port in taken:
+        raise TopologyError(
+            f"{process} would listen on port {port}, taken by {taken[port]}: set "
+            f"{url_variable(service)} to move the service (its metrics ports follow it)"
+        )
+    taken[port] = process
 
 
 def write_edge(
@@ -154,6 +181,27 @@ def write_edge(
         encoding="utf-8",
     )
     return path
+
+
+def prometheus_config(processes: list[Process], *, rule_file: Path) -> str:
+    """A Prometheus configuration scraping every process of the plan that serves metrics,
+    labelled with its role and service, the alert rules ``rule_file`` loaded."""
+    targets = [
+        {"targets": [process.metrics], "labels": {"role": process.role, "service": process.service}}
+        for process in processes
+        if process.metrics
+    ]
+    config = {
+        "global": {"scrape_interval": "15s"},
+        "rule_files": [str(rule_file)],
+        "scrape_configs": [
+            {"job_name": "seams", "metrics_path": "/metrics", "static_configs": targets}
+        ],
+    }
+    header = (
+        "# Generated by `python manage.py topology procfile`: every process that serves metrics.\n"
+    )
+    return header + yaml.safe_dump(config, sort_keys=False)
 
 
 def procfile(processes: list[Process]) -> str:

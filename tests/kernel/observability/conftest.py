@@ -1,6 +1,9 @@
-"""Spans finished in this process, collected while a test asks for them (``spans``)."""
+"""Spans finished in this process, collected while a test asks for them (``spans``); an
+OTLP/HTTP receiver for the spans of other processes (``receiver``)."""
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 from opentelemetry import trace
@@ -9,6 +12,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from app.kernel.observability import tracing
+from tests.kernel.observability.otlp import Receiver
 
 
 class _WhileCollecting(SpanProcessor):
@@ -43,3 +47,13 @@ def spans(_collector):
     yield exporter
     processor.on = False
     exporter.clear()
+
+
+@pytest.fixture(scope="module")
+def receiver():
+    """An OTLP/HTTP receiver in a thread of this process (:class:`.otlp.Receiver`)."""
+    server = Receiver()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()

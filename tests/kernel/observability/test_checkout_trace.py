@@ -12,6 +12,7 @@ from app.kernel import topology
 from app.kernel.observability import tracing
 from tests.e2e.shop import fund, product, run_events
 from tests.kernel.http.auth import client_for
+from tests.kernel.observability.traced import checkout
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +40,7 @@ def ancestors(span, by_id) -> list:
 def test_one_checkout_is_one_trace_with_module_entry_spans_in_order(spans):
     product("MUG", "12.50", stock=5)
     fund(CUSTOMER, "50.00")
-    response = client_for(user_id=CUSTOMER).post(
-        "/api/v1/orders/",
-        {"items": [{"sku": "MUG", "quantity": 2}]},
-        format="json",
-        HTTP_TRACEPARENT=f"00-{CALLER_TRACE}-00f067aa0ba902b7-01",
-    )
-    assert response.status_code == 202
+    checkout(CUSTOMER, CALLER_TRACE)
     run_events()
 
     found = [

@@ -68,6 +68,23 @@ def test_split_has_every_role_per_service_one_image_and_a_migrate_job_per_databa
     }
 
 
+def test_every_role_that_records_metrics_serves_them_where_its_annotations_say():
+    deployments = by_kind(manifests("split"), "Deployment")
+    for service in ("monolith", "payments", "notifications"):
+        for role in ("web", "worker", "relay"):
+            pod = deployments[f"seams-{service}-{role}"]["spec"]["template"]
+            annotations = pod["metadata"]["annotations"]
+            (container,) = pod["spec"]["containers"]
+            ports = {p["containerPort"]: p["name"] for p in container["ports"]}
+            assert annotations["prometheus.io/scrape"] == "true"
+            port = int(annotations["prometheus.io/port"])
+            assert ports[port] == ("http" if role == "web" else "metrics"), (service, role)
+            env = {e["name"]: e.get("value") for e in container["env"]}
+            assert env.get("SEAMS_METRICS_PORT") == (None if role == "web" else str(port))
+        beat = deployments[f"seams-{service}-beat"]["spec"]["template"]
+        assert "annotations" not in beat["metadata"]  # it only enqueues
+
+
 def test_each_service_is_placed_by_its_config_map_and_secrets_are_references_only():
     docs = manifests("split")
     config = by_kind(docs, "ConfigMap")["seams-payments-config"]["data"]
@@ -82,6 +99,7 @@ def test_each_service_is_placed_by_its_config_map_and_secrets_are_references_onl
     ][0]
     env = {e["name"]: e for e in container["env"]}
     assert set(env) >= {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SEAMS_INTERNAL_KEYS"}
+    assert env.pop("SEAMS_METRICS_PORT") == {"name": "SEAMS_METRICS_PORT", "value": "9101"}
     assert all("value" not in e and "secretKeyRef" in e["valueFrom"] for e in env.values())
     # its own database: an explicit URL when the Secret has one, else derived (optional)
     assert env["DATABASE_URL_PAYMENTS"]["valueFrom"]["secretKeyRef"]["optional"] is True

@@ -6,12 +6,15 @@ from __future__ import annotations
 import shlex
 
 import pytest
+import yaml
 
 from app.kernel.topology import TopologyError, processes
 from app.kernel.topology.files import load
 from tests.app.conftest import clean_env, manage
 
 pytestmark = pytest.mark.nginx  # the plan's edge entry names the nginx binary
+
+RULES = processes.ROOT / "deploy" / "prometheus" / "alerts.yml"
 
 
 def plan(tmp_path, **environ: str) -> dict[str, processes.Process]:
@@ -62,9 +65,44 @@ def test_a_service_on_the_edge_port_is_refused_naming_the_variable(tmp_path):
         plan(tmp_path, SEAMS_SERVICE_URL_MONOLITH="http://127.0.0.1:9000")
 
 
+def test_each_worker_and_relay_serves_its_metrics_on_a_port_derived_from_its_service(tmp_path):
+    found = plan(tmp_path, SEAMS_SERVICE_URL_PAYMENTS="http://127.0.0.1:9500")
+    ports = {name: p.env.get("SEAMS_METRICS_PORT") for name, p in found.items() if p.service}
+    assert {name: port for name, port in ports.items() if port} == {
+        "monolith-worker": "9101", "monolith-relay": "9201",
+        "payments-worker": "9600", "payments-relay": "9700",
+        "notifications-worker": "9103", "notifications-relay": "9203",
+    }  # fmt: skip
+    addresses = {p.env.get("SEAMS_METRICS_ADDR") for p in found.values() if p.role == "relay"}
+    assert addresses == {"127.0.0.1"}  # loopback, as the services: the ports carry no token
+    scraped = {p.metrics: (p.role, p.service) for p in found.values() if p.metrics}
+    assert scraped["127.0.0.1:9500"] == ("web", "payments")
+    assert scraped["127.0.0.1:9600"] == ("worker", "payments")
+    assert len(scraped) == 9  # web, worker, relay of each service; beat records nothing
+
+    config = yaml.safe_load(processes.prometheus_config(list(found.values()), rule_file=RULES))
+    assert config["rule_files"] == [str(RULES)]
+    groups = config["scrape_configs"][0]["static_configs"]
+    assert {g["targets"][0]: (g["labels"]["role"], g["labels"]["service"]) for g in groups} == (
+        scraped
+    )
+
+
+def test_a_metrics_port_on_another_process_port_is_refused(tmp_path):
+    # the monolith's worker serves on 9001 + 100: payments may not be placed there
+    with pytest.raises(
+        TopologyError, match="payments-web would listen on port 9101, taken by monolith-worker"
+    ):
+        plan(tmp_path, SEAMS_SERVICE_URL_PAYMENTS="http://127.0.0.1:9101")
+
+
 def test_each_service_keeps_its_files_apart(tmp_path):
     found = plan(tmp_path)
-    for variable in ("PROMETHEUS_MULTIPROC_DIR", "CELERY_BEAT_SCHEDULE_FILE"):
+    for variable in (
+        "PROMETHEUS_MULTIPROC_DIR",
+        "PROMETHEUS_WORKER_MULTIPROC_DIR",
+        "CELERY_BEAT_SCHEDULE_FILE",
+    ):
         values = {
             found[f"{s}-web"].env[variable] for s in ("monolith", "payments", "notifications")
         }

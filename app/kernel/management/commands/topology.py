@@ -6,7 +6,7 @@ python manage.py topology show                    # the running one (SEAMS_TOPOL
 python manage.py topology show --topology split --format mermaid
 python manage.py topology edge --topology split   # the edge's nginx.conf (docker/edge/)
 python manage.py topology migrate --topology split   # each service's database: create, migrate
-python manage.py topology procfile --topology split --port 8000 --dir var/up-split
+python manage.py topology procfile --topology split --dir var/up-split  # + prometheus.yml
 python manage.py topology k8s --topology split    # Kubernetes manifests (--write: deploy/k8s/)
 python manage.py topology k8s --check             # deploy/k8s/ matches the topologies (CI)
 """
@@ -127,14 +127,17 @@ class Command(BaseCommand):
                 raise CommandError(f"migrating service {service!r} failed")
 
     def procfile(self, name: str, options: dict[str, Any]) -> None:
-        """The processes of ``make up-split`` as a Procfile, and the edge's nginx.conf
-        for them, under --dir."""
+        """The processes of ``make up-split`` as a Procfile, the edge's nginx.conf for them
+        and a Prometheus configuration scraping them (``prometheus.yml``), under --dir."""
         state = Path(options["dir"]).resolve()
         plan = processes.plan(name, port=options["port"], state_dir=state)
         host = options["host"] or "127.0.0.1"
         processes.write_edge(name, host=host, port=options["port"], state_dir=state)
         path = state / "Procfile"
         path.write_text(processes.procfile(plan), encoding="utf-8")
+        rules = processes.ROOT / "deploy" / "prometheus" / "alerts.yml"
+        scrape = state / "prometheus.yml"
+        scrape.write_text(processes.prometheus_config(plan, rule_file=rules), encoding="utf-8")
         self.stdout.write(str(path))
 
     def check_all(self, names: list[str]) -> None:
