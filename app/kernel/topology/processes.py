@@ -36,6 +36,9 @@ ROOT = Path(__file__).resolve().parents[3]
 ENTRYPOINT = "docker/entrypoint.sh"
 ROLES = ("web", "worker", "relay", "beat")
 SERVICE_HOST = "127.0.0.1"  # services listen on loopback: only the edge is public
+# gunicorn threads per web worker of a service that other services call: gthread keeps
+# their connections alive, where the sync worker closes one per call (ADR 0006)
+INTERNAL_WEB_THREADS = "4"
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,16 @@ def service_urls(
     return urls
 
 
+def web_env(topology: Topology, environ_: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What a web role adds to its service's environment: in a topology of several services
+    (each called by the others) threads, so calls reuse their connections; ``GUNICORN_THREADS``
+    in the environment wins."""
+    environ_ = os.environ if environ_ is None else environ_
+    if len(topology.services) < 2:
+        return {}
+    return {"GUNICORN_THREADS": environ_.get("GUNICORN_THREADS") or INTERNAL_WEB_THREADS}
+
+
 def port_of(url: str) -> int:
     parts = urlsplit(url)
     return parts.port or (443 if parts.scheme == "https" else 80)
@@ -118,9 +131,8 @@ def plan(
         }
         for role in ROLES:
             args = ("-n", f"{name}@%h") if role == "worker" else ()
-            processes.append(
-                Process(f"{name}-{role}", name, role, (ENTRYPOINT, role, *args), service_env)
-            )
+            env = {**service_env, **web_env(topology, environ_)} if role == "web" else service_env
+            processes.append(Process(f"{name}-{role}", name, role, (ENTRYPOINT, role, *args), env))
     nginx_command = (nginx_binary(), "-e", "stderr", "-p", str(state_dir / "edge"))
     processes.append(
         Process("edge", None, "edge", (*nginx_command, "-c", "nginx.conf", "-g", "daemon off;"))
