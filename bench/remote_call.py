@@ -6,8 +6,9 @@ in the same run: p50/p99 and their ratios.
         .venv/bin/python bench/remote_call.py             # or PostgreSQL (…_payments too)
 
 This process plays every service of the ``split`` topology; ``payments`` also runs as a
-real service (gunicorn, one gthread worker with 2 threads: keep-alive; ``TCP_NODELAY`` on;
-persistent database connections, ``DB_CONN_MAX_AGE=60``) on the same database. The call is
+real service (gunicorn, one gthread worker with 4 threads, as split topologies run service
+webs: keep-alive; ``TCP_NODELAY`` on; persistent database connections,
+``DB_CONN_MAX_AGE=60``) on the same database. The call is
 ``payments_api.balance_get(customer_id=...)`` (one indexed read):
 
 - bound local: called as ``payments`` (same service: a function call), strict mode off
@@ -15,10 +16,10 @@ persistent database connections, ``DB_CONN_MAX_AGE=60``) on the same database. T
 - bound remote: called from no module, with ``SEAMS_SERVICE_URL_PAYMENTS`` pointing at the
   live service: signing, JSON, one pooled keep-alive connection, the server's lean internal
   handler, the internal endpoint, the same read;
-- bound remote to a second payments service on gunicorn's sync worker (one process, no
-  threads: what ``make up-split`` and the manifests run by default), which answers
-  ``Connection: close``, so every call opens a connection; the connections closed on each
-  service's port (``TIME_WAIT``) are printed;
+- bound remote to a second payments service on gunicorn's sync worker (no threads: the
+  default of a single-service deployment, and of split ones before ADR 0006's amendment),
+  which answers ``Connection: close``, so every call opens a connection; the connections
+  closed on each service's port (``TIME_WAIT``) are printed;
 - for scale: the undecorated function, a no-op ``@module_api`` vs the bare no-op (the
   wrapper's own cost), and the HTTP floor: a signed POST on the same pool for a payments
   function that does not exist (the internal endpoint's own 404: no work).
@@ -85,6 +86,7 @@ from django.test import override_settings  # noqa: E402
 from app.kernel import topology  # noqa: E402
 from app.kernel.ownership import acting_as, module_api  # noqa: E402
 from app.kernel.remote import client  # noqa: E402
+from app.kernel.topology.processes import INTERNAL_WEB_THREADS  # noqa: E402
 from modules.payments import api as payments_api  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", "3000"))
@@ -158,7 +160,8 @@ def start_service(port: int, threads: int) -> subprocess.Popen[bytes]:
 def main() -> None:
     for alias in settings.DATABASES:
         call_command("migrate", database=alias, verbosity=0)
-    services = [start_service(PORT, threads=2), start_service(SYNC_PORT, threads=1)]
+    threads = int(INTERNAL_WEB_THREADS)  # as make up-split and the manifests run service webs
+    services = [start_service(PORT, threads=threads), start_service(SYNC_PORT, threads=1)]
     try:
         run()
     finally:
