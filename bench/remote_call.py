@@ -6,8 +6,9 @@ in the same run: p50/p99 and their ratios.
         .venv/bin/python bench/remote_call.py             # or PostgreSQL (…_payments too)
 
 This process plays every service of the ``split`` topology; ``payments`` also runs as a
-real service (gunicorn, one threaded worker: keep-alive; ``TCP_NODELAY`` on; persistent
-database connections, ``DB_CONN_MAX_AGE=60``) on the same database. The call is
+real service (gunicorn, one gthread worker with 4 threads, as split topologies run service
+webs: keep-alive; ``TCP_NODELAY`` on; persistent database connections,
+``DB_CONN_MAX_AGE=60``) on the same database. The call is
 ``payments_api.balance_get(customer_id=...)`` (one indexed read):
 
 - bound local: called as ``payments`` (same service: a function call), strict mode off
@@ -15,9 +16,15 @@ database connections, ``DB_CONN_MAX_AGE=60``) on the same database. The call is
 - bound remote: called from no module, with ``SEAMS_SERVICE_URL_PAYMENTS`` pointing at the
   live service: signing, JSON, one pooled keep-alive connection, the server's lean internal
   handler, the internal endpoint, the same read;
+- bound remote to a second payments service on gunicorn's sync worker (no threads: the
+  default of a single-service deployment, and of split ones before ADR 0006's amendment),
+  which answers ``Connection: close``, so every call opens a connection; the connections
+  closed on each service's port (``TIME_WAIT``) are printed;
 - for scale: the undecorated function, a no-op ``@module_api`` vs the bare no-op (the
   wrapper's own cost), and the HTTP floor: a signed POST on the same pool for a payments
   function that does not exist (the internal endpoint's own 404: no work).
+
+The services listen on the first two free ports from BENCH_PORT (default 18150) on.
 
 Reported: per-call p50 and p99 in µs over N calls (BENCH_N, default 3000) after a warm-up.
 """
@@ -39,21 +46,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TMP = Path(tempfile.mkdtemp(prefix="seams-bench-remote-"))
-LOG = TMP / "payments.log"
 
 
-def free_port() -> int:
-    for port in range(18150, 18160):
+def free_ports(count: int) -> list[int]:
+    first = int(os.environ.get("BENCH_PORT", "18150"))
+    found = []
+    for port in range(first, first + 10):
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return port
-    raise RuntimeError("no free port in 18150-18159")
+            found.append(port)
+        if len(found) == count:
+            return found
+    raise RuntimeError(f"no {count} free ports in {first}-{first + 9}")
 
 
-PORT = free_port()
+PORT, SYNC_PORT = free_ports(2)  # gthread (keep-alive), sync (production's default)
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{TMP / 'bench.sqlite3'}")
 os.environ.update(
     DJANGO_SETTINGS_MODULE="app.settings",
@@ -76,6 +86,7 @@ from django.test import override_settings  # noqa: E402
 from app.kernel import topology  # noqa: E402
 from app.kernel.ownership import acting_as, module_api  # noqa: E402
 from app.kernel.remote import client  # noqa: E402
+from app.kernel.topology.processes import INTERNAL_WEB_THREADS  # noqa: E402
 from modules.payments import api as payments_api  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", "3000"))
@@ -106,49 +117,71 @@ def noop_apis():
     return bare, module_api(bare)
 
 
-def start_service() -> subprocess.Popen[bytes]:
+def service_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
+
+
+def start_service(port: int, threads: int) -> subprocess.Popen[bytes]:
+    """The payments service on ``port``: gunicorn's gthread worker for ``threads`` > 1
+    (keep-alive), its sync worker for 1 (``Connection: close``: a connection per call)."""
+    log = TMP / f"payments-{port}.log"
     env = {
         **os.environ,
         "SEAMS_SERVICE": "payments",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "HOST": "127.0.0.1",
-        "PORT": str(PORT),
+        "PORT": str(port),
         "WEB_CONCURRENCY": "1",
-        "GUNICORN_THREADS": "2",
+        "GUNICORN_THREADS": str(threads),
         # persistent database connections, as in production: without, every request opens
         # one (~10 ms on PostgreSQL here), which this benchmark is not about
         "DB_CONN_MAX_AGE": "60",
-        "PROMETHEUS_MULTIPROC_DIR": str(TMP / "prometheus"),
+        "PROMETHEUS_MULTIPROC_DIR": str(TMP / f"prometheus-{port}"),
     }
     env.pop("SEAMS_SERVICE_URL_PAYMENTS")
     process = subprocess.Popen(
         [str(ROOT / "docker" / "entrypoint.sh"), "web"],
         cwd=ROOT,
         env=env,
-        stdout=LOG.open("w"),
+        stdout=log.open("w"),
         stderr=subprocess.STDOUT,
     )
     until = time.monotonic() + 60
     while time.monotonic() < until:
         try:
-            if httpx.get(f"http://127.0.0.1:{PORT}/healthz/", timeout=2).status_code == 200:
+            if httpx.get(f"{service_url(port)}/healthz/", timeout=2).status_code == 200:
                 return process
         except httpx.TransportError:
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError(f"the payments service did not start: {LOG.read_text()[-2000:]}")
+    raise RuntimeError(f"the payments service did not start: {log.read_text()[-2000:]}")
 
 
 def main() -> None:
     for alias in settings.DATABASES:
         call_command("migrate", database=alias, verbosity=0)
-    service = start_service()
+    threads = int(INTERNAL_WEB_THREADS)  # as make up-split and the manifests run service webs
+    services = [start_service(PORT, threads=threads), start_service(SYNC_PORT, threads=1)]
     try:
         run()
     finally:
-        service.send_signal(signal.SIGTERM)
-        service.wait(30)
+        for service in services:
+            service.send_signal(signal.SIGTERM)
+            service.wait(30)
         client.configure()
+
+
+def connections_closed(port: int) -> int | None:
+    """TCP connections to ``port`` closed in the last minute (in ``TIME_WAIT``, Linux's
+    ``/proc/net/tcp``): 0 or 1 when calls reuse a connection, one per call when they do not;
+    ``None`` where there is no ``/proc``."""
+    table = Path("/proc/net/tcp")
+    if not table.exists():
+        return None
+    suffix = f":{port:04X}"
+    rows = [line.split() for line in table.read_text().splitlines()[1:]]
+    time_wait = "06"
+    return sum(1 for row in rows if row[3] == time_wait and suffix in (row[1][-5:], row[2][-5:]))
 
 
 def run() -> None:
@@ -171,6 +204,13 @@ def run() -> None:
     rows["  floor: signed POST answered 404, same pool"] = percentiles(
         lambda: channel.post("/internal/api/payments/nothing/", b"{}", {}, 2.0)
     )
+    closed = {"gthread": connections_closed(PORT)}
+    os.environ["SEAMS_SERVICE_URL_PAYMENTS"] = service_url(SYNC_PORT)
+    client.configure()
+    rows["bound remote, sync worker (no keep-alive)"] = percentiles(
+        lambda: payments_api.balance_get(customer_id=1)
+    )
+    closed["sync"] = connections_closed(SYNC_PORT)
     noop = {
         "bare no-op": percentiles(lambda: bare_noop(x=1)),
         "@module_api no-op (split topology)": percentiles(lambda: api_noop(x=1)),
@@ -185,6 +225,9 @@ def run() -> None:
         print(f"{name:<44} {p50:>9.1f} {p99:>9.1f}")
     print(f"remote / local: p50 x{remote[0] / local[0]:.1f}, p99 x{remote[1] / local[1]:.1f}")
     print(f"remote p50 {remote[0] / 1000:.2f} ms (target ≤ 1 ms), p99 {remote[1] / 1000:.2f} ms")
+    calls = {"gthread": 2 * (WARM_UP + N) + 1, "sync": WARM_UP + N}
+    for worker, count in closed.items():
+        print(f"connections closed by/to the {worker} worker: {count} for {calls[worker]} calls")
     for name, (p50, p99) in noop.items():
         print(f"{name:<44} {p50:>9.2f} {p99:>9.2f}")
     for shape in ("split", "monolith"):

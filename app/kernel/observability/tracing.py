@@ -146,6 +146,12 @@ def context_of(traceparent: str | None) -> otel_context.Context:
     return _propagator.extract({"traceparent": traceparent})
 
 
+def extract_context(headers: Any) -> otel_context.Context:
+    """The OpenTelemetry context received in ``headers`` (``traceparent``, ``tracestate``;
+    any mapping with ``get``, such as Django's ``request.headers``)."""
+    return _propagator.extract(headers)
+
+
 def trace_id_of(traceparent: str | None) -> int:
     """The trace id in a ``traceparent`` (0 for none or an invalid one)."""
     return trace.get_current_span(context_of(traceparent)).get_span_context().trace_id

@@ -254,6 +254,44 @@ def internal_headers() -> dict[str, str]:
     return headers
 
 
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, _Failure) and exc.counts
+
+
+def _with_retries(guarded: Callable[[], bytes], policy: topology.Resilience) -> bytes:
+    """``guarded()``, retried with jittered exponential backoff (tenacity) while it fails
+    transiently, ``policy.retries`` times at most.
+
+    The first attempt runs outside tenacity: its machinery costs ~50 µs a call, a tenth of
+    the caller's CPU on a loopback call, and nearly every call succeeds first time. A
+    transient failure hands over to tenacity, which replays that failure as its own first
+    attempt, so the attempts, waits and stop are tenacity's as if it had run them all.
+    """
+    try:
+        return guarded()
+    except _Failure as exc:
+        if not exc.counts:
+            raise
+        first: list[_Failure] = [exc]
+
+    def attempt() -> bytes:
+        if first:
+            raise first.pop()
+        return guarded()
+
+    retrying = Retrying(
+        stop=stop_after_attempt(policy.retries + 1),
+        wait=wait_exponential_jitter(
+            multiplier=policy.backoff_seconds,
+            max=policy.backoff_seconds * 8,
+            jitter=policy.backoff_seconds,
+        ),
+        retry=retry_if_exception(_transient),
+        reraise=True,
+    )
+    return retrying(attempt)
+
+
 def post(function: ApiFunction, payload: bytes) -> bytes:
     """Send one call; the reply body, or :class:`RemoteCallFailed`."""
     module, name = function.module, function.name
@@ -288,17 +326,7 @@ def post(function: ApiFunction, payload: bytes) -> bytes:
         raise RemoteCallFailed(module, name, f"{policy.max_concurrency} calls already in flight")
     try:
         if function.idempotent and policy.retries:
-            retrying = Retrying(
-                stop=stop_after_attempt(policy.retries + 1),
-                wait=wait_exponential_jitter(
-                    multiplier=policy.backoff_seconds,
-                    max=policy.backoff_seconds * 8,
-                    jitter=policy.backoff_seconds,
-                ),
-                retry=retry_if_exception(lambda exc: isinstance(exc, _Failure) and exc.counts),
-                reraise=True,
-            )
-            return retrying(guarded)
+            return _with_retries(guarded, policy)
         return guarded()
     except _Failure as exc:
         raise RemoteCallFailed(module, name, exc.reason) from exc

@@ -6,8 +6,9 @@ HTTPS redirects, sessions, CSRF, authentication, messages, static files): none o
 to a signed service-to-service call, and on this path it cost more than the call itself
 (docs/benchmarks.md). What they keep is Django's request handling (URL resolution, the
 ``request_started``/``request_finished`` signals that recycle database connections,
-``handler500`` for an unhandled error), OpenTelemetry's server span when tracing is on, and
-:data:`INTERNAL_MIDDLEWARE`: the request log,
+``handler500`` for an unhandled error), a lean server span continuing the caller's trace when
+tracing is on (:class:`~app.kernel.observability.django_tracing.InternalTracingMiddleware`,
+not the instrumentation's middleware), and :data:`INTERNAL_MIDDLEWARE`: the request log,
 which binds the caller's request id and trace context and counts the request, and the
 problem-details net for Django's own HTML error pages.
 """
@@ -26,6 +27,7 @@ from django.utils.module_loading import import_string
 
 INTERNAL_PREFIX = "/internal/"
 TRACING_MIDDLEWARE = "app.kernel.observability.django_tracing.TracingMiddleware"
+INTERNAL_TRACING_MIDDLEWARE = "app.kernel.observability.django_tracing.InternalTracingMiddleware"
 INTERNAL_MIDDLEWARE = (
     "app.kernel.observability.middleware.RequestLogMiddleware",
     "app.kernel.http.middleware.ProblemDetailsMiddleware",  # Django's HTML errors (DEBUG)
@@ -35,10 +37,10 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def internal_middleware() -> tuple[str, ...]:
-    """:data:`INTERNAL_MIDDLEWARE`, after the tracing middleware where tracing installed it
-    (the call's server span, continuing the caller's trace)."""
-    tracing = tuple(path for path in settings.MIDDLEWARE if path == TRACING_MIDDLEWARE)
-    return (*tracing, *INTERNAL_MIDDLEWARE)
+    """:data:`INTERNAL_MIDDLEWARE`, after the internal tracing middleware where tracing
+    installed the public one (the call's server span, continuing the caller's trace)."""
+    traced = TRACING_MIDDLEWARE in settings.MIDDLEWARE
+    return (*((INTERNAL_TRACING_MIDDLEWARE,) if traced else ()), *INTERNAL_MIDDLEWARE)
 
 
 class InternalHandler(WSGIHandler):

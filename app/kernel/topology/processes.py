@@ -42,6 +42,9 @@ ROLES = ("web", "worker", "relay", "beat")
 # /metrics; beat only enqueues, it records nothing of its own)
 METRICS_OFFSETS = {"web": 0, "worker": 100, "relay": 200}
 SERVICE_HOST = "127.0.0.1"  # services listen on loopback: only the edge is public
+# gunicorn threads per web worker of a service that other services call: gthread keeps
+# their connections alive, where the sync worker closes one per call (ADR 0006)
+INTERNAL_WEB_THREADS = "4"
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,16 @@ def service_urls(
                 f"set {url_variable(name)} to another address"
             )
     return urls
+
+
+def web_env(topology: Topology, environ_: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What a web role adds to its service's environment: in a topology of several services
+    (each called by the others) threads, so calls reuse their connections; ``GUNICORN_THREADS``
+    in the environment wins."""
+    environ_ = os.environ if environ_ is None else environ_
+    if len(topology.services) < 2:
+        return {}
+    return {"GUNICORN_THREADS": environ_.get("GUNICORN_THREADS") or INTERNAL_WEB_THREADS}
 
 
 def port_of(url: str) -> int:
@@ -130,7 +143,12 @@ def plan(
         }
         for role in ROLES:
             args = ("-n", f"{name}@%h") if role == "worker" else ()
-            env, metrics = dict(service_env), None
+            env = (
+                {**service_env, **web_env(topology, environ_)}
+                if role == "web"
+                else dict(service_env)
+            )
+            metrics = None
             if role in METRICS_OFFSETS:
                 metrics_port = service_port + METRICS_OFFSETS[role]
                 _claim(taken, metrics_port, f"{name}-{role}", name)

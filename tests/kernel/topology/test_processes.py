@@ -60,6 +60,20 @@ def test_a_service_url_from_the_environment_wins(tmp_path):
     assert found["monolith-worker"].env["SEAMS_SERVICE_URL_PAYMENTS"] == "http://127.0.0.1:9500"
 
 
+def test_web_roles_of_a_split_topology_run_threads_so_internal_calls_keep_alive(tmp_path):
+    found = plan(tmp_path)
+    for name in load("split").services:
+        assert found[f"{name}-web"].env["GUNICORN_THREADS"] == processes.INTERNAL_WEB_THREADS
+        assert "GUNICORN_THREADS" not in found[f"{name}-worker"].env
+    assert plan(tmp_path, GUNICORN_THREADS="8")["payments-web"].env["GUNICORN_THREADS"] == "8"
+    (web,) = [
+        p
+        for p in processes.plan("monolith", port=9000, state_dir=tmp_path, environ_={})
+        if p.role == "web"
+    ]
+    assert "GUNICORN_THREADS" not in web.env  # one service: nobody calls it, sync workers
+
+
 def test_a_service_on_the_edge_port_is_refused_naming_the_variable(tmp_path):
     with pytest.raises(TopologyError, match="SEAMS_SERVICE_URL_MONOLITH"):
         plan(tmp_path, SEAMS_SERVICE_URL_MONOLITH="http://127.0.0.1:9000")

@@ -1,0 +1,49 @@
+"""A call from another service (``/internal/``) gets one lean server span in the caller's
+trace, not the Django instrumentation's span."""
+
+from __future__ import annotations
+
+import httpx
+from opentelemetry.trace import SpanKind
+
+from app.kernel.observability import tracing
+from app.kernel.remote import client
+from tests.kernel.remote.test_handler import signed_post
+from tests.kernel.remote.throwaway import load
+
+load("rmtest")
+CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+CALLER_SPAN = "00f067aa0ba902b7"
+
+
+def served() -> httpx.Client:
+    transport = httpx.WSGITransport(app=client.in_process_application())
+    return httpx.Client(transport=transport, base_url="http://service.internal")
+
+
+def test_an_internal_call_is_a_server_span_in_the_callers_trace(spans):
+    with served() as http:
+        response = signed_post(
+            http,
+            "/internal/api/rmtest/item_get/",
+            {"name": "x"},
+            traceparent=f"00-{CALLER_TRACE}-{CALLER_SPAN}-01",
+        )
+    assert response.status_code == 200
+    (server,) = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
+    assert server.name == "POST internal/api/<str:module>/<str:function>/"
+    assert format(server.context.trace_id, "032x") == CALLER_TRACE
+    assert format(server.parent.span_id, "016x") == CALLER_SPAN
+    assert server.attributes["http.response.status_code"] == 200
+    assert server.attributes["url.path"] == "/internal/api/rmtest/item_get/"
+    (entry,) = [s for s in spans.get_finished_spans() if s.attributes.get(tracing.MODULE)]
+    assert entry.parent.span_id == server.context.span_id  # the module's span inside it
+
+
+def test_an_internal_call_that_fails_is_an_error_span(spans):
+    with served() as http:
+        response = signed_post(http, "/internal/api/rmtest/orm_object/", {})
+    assert response.status_code == 500
+    (server,) = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
+    assert not server.status.is_ok
+    assert server.attributes["http.response.status_code"] == 500
