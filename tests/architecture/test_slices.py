@@ -14,6 +14,7 @@ from django.conf import settings
 from app.kernel.modulekit import slices
 from app.kernel.remote.errors import ApiContractError
 from tests import slicing
+from tests.app.conftest import clean_env
 from tests.fakes import FakeApi, NotProgrammed
 
 ROOT = Path(settings.BASE_DIR)
@@ -102,16 +103,19 @@ def test_needs_modules_naming_no_module_is_a_usage_error():
         slicing.pytest_collection_modifyitems(None, [Item()])
 
 
-# monolith pass only: the sliced run sets its own topology and modules (one subprocess)
+# monolith pass only: the sliced run sets its own topology and modules (one subprocess), on
+# a SQLite database of its own: this run's test database is not its to create and drop
 @pytest.mark.monolith_pass
-def test_a_sliced_run_installs_the_slice_only_and_fakes_the_rest():
+def test_a_sliced_run_installs_the_slice_only_and_fakes_the_rest(tmp_path):
+    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'slice.sqlite3'}")
+    env.pop("TEST_DATABASE_NAME", None)
     result = subprocess.run(
         [
             sys.executable, "-m", "pytest", "--module", "analytics", "-p", "no:cacheprovider",
             "tests/modules/analytics",
             "tests/architecture/sliced_probe.py",
         ],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     out = result.stdout
     assert (
