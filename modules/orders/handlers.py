@@ -10,13 +10,13 @@ transaction (that would hold the order's lock across those calls, see ADR 0008).
 """
 
 from app.kernel.events import Delivery, Subscription
-from modules.orders import services
+from modules.orders import checkout
 from modules.orders.events import OrderPlaced
 
 
 def saga_start(event: OrderPlaced) -> None:
     """Run the checkout saga of the placed order (idempotent: resumes or does nothing)."""
-    services.saga_advance(order_id=event.order_id)
+    checkout.saga_advance(order_id=event.order_id)
 
 
 SUBSCRIPTIONS = (Subscription(OrderPlaced, saga_start, Delivery.ASYNC, atomic=False),)

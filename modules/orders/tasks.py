@@ -6,14 +6,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from app.kernel.ownership import module_task
-from modules.orders import selectors, services
+from modules.orders import checkout, selectors
 
 
 @module_task
 def saga_expire_overdue() -> int:
     """Periodic (beat): time out and compensate checkouts stuck past their deadline, and
     finish compensations left unfinished; returns how many sagas ended cancelled."""
-    return len(services.saga_expire_overdue())
+    return len(checkout.saga_expire_overdue())
 
 
 REDRIVE_BATCH = 100  # sagas per run: a run stays well inside the task time limit
@@ -32,14 +32,14 @@ def saga_redrive_idle() -> int:
     since = now - timedelta(seconds=settings.SEAMS_SAGA_REDRIVE_AFTER_SECONDS)
     order_ids = selectors.sagas_idle(since=since, now=now, limit=REDRIVE_BATCH)
     for order_id in order_ids:
-        services.saga_advance(order_id=order_id)
+        checkout.saga_advance(order_id=order_id)
     return len(order_ids)
 
 
 @module_task
 def saga_resume(order_id: int) -> str | None:
     """Drive one order's saga from its persisted state (operators, or after an incident)."""
-    return services.saga_advance(order_id=order_id)
+    return checkout.saga_advance(order_id=order_id)
 
 
 # Read by celery beat (app.kernel.events.celery_config.module_periodic_tasks).

@@ -240,7 +240,7 @@ def test_cancels_and_timeouts_racing_running_sagas_leave_everything_consistent(s
     from django.utils import timezone
 
     from app.kernel.ownership import acting_as
-    from modules.orders import services
+    from modules.orders import checkout, services
 
     settings.SEAMS_EVENTS_EMBEDDED_DISPATCH = "manual"  # sagas run only when the threads say so
     product("RACE", "3.00", stock=15)
@@ -262,11 +262,11 @@ def test_cancels_and_timeouts_racing_running_sagas_leave_everything_consistent(s
         kind, order = jobs[i]
         with acting_as("orders"):
             if kind == "advance":
-                return kind, services.saga_advance(order_id=order.pk)
+                return kind, checkout.saga_advance(order_id=order.pk)
             if kind == "expire":
-                return kind, len(services.saga_expire_overdue(now=far_future if i % 2 else None))
+                return kind, len(checkout.saga_expire_overdue(now=far_future if i % 2 else None))
             try:
-                services.order_cancel(order_id=order.pk, customer_id=order.customer_id)
+                checkout.order_cancel(order_id=order.pk, customer_id=order.customer_id)
             except services.OrderNotCancellableError:
                 return kind, "already cancelled"
             return kind, "cancelled"

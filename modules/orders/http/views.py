@@ -13,7 +13,7 @@ from app.kernel.http.parsing import customer_id, validated
 from app.kernel.http.problems import Conflict
 from app.kernel.http.schema import problem_responses
 from app.kernel.idempotency.decorators import idempotent
-from modules.orders import selectors, services
+from modules.orders import checkout, selectors, services
 from modules.orders.http.serializers import OrderIn, OrderOut
 
 
@@ -98,7 +98,7 @@ class OrderCancelView(APIView):
     )
     def post(self, request, order_id: int):
         try:
-            order = services.order_cancel(order_id=order_id, customer_id=customer_id(request))
+            order = checkout.order_cancel(order_id=order_id, customer_id=customer_id(request))
         except services.OrderNotFoundError as exc:
             raise _not_found(order_id) from exc
         except services.OrderNotCancellableError as exc:

@@ -60,8 +60,8 @@ def test_payments_is_ready_with_warnings_orders_calls_it():
         for u in found["coupling"]["calls_in"]
     }
     assert calls == {
-        ("orders", "payment_capture", "modules/orders/services.py"),
-        ("orders", "payment_refund", "modules/orders/services.py"),
+        ("orders", "payment_capture", "modules/orders/checkout.py"),
+        ("orders", "payment_refund", "modules/orders/checkout.py"),
     }
     assert all(u["idempotent"] for u in found["coupling"]["calls_in"])
     assert found["coupling"]["tables"] == [

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from modules.inventory import api as inventory_api
 from modules.inventory.models import Reservation, StockItem
-from modules.orders import handlers, services
+from modules.orders import checkout, handlers, services
 from modules.orders.events import OrderPlaced
 from modules.orders.models import CheckoutSaga, Order
 from modules.payments import api as payments_api
@@ -43,13 +43,14 @@ def steps(order: Order) -> list[tuple[str, str]]:
 def published(monkeypatch):
     """Every event the orders services publish (still delivered as usual)."""
     seen = []
-    real = services.publish
+    real = services.publish  # the same function in both: app.kernel.events.publish
 
     def record(*events):
         seen.extend(events)
         real(*events)
 
-    monkeypatch.setattr(services, "publish", record)
+    monkeypatch.setattr(services, "publish", record)  # OrderPlaced
+    monkeypatch.setattr(checkout, "publish", record)  # OrderConfirmed, OrderCancelled
     return seen
 
 
@@ -111,7 +112,7 @@ def test_payment_declined_releases_the_stock(shop):
 
 def test_customer_cancels_a_pending_order_before_the_saga_ran(shop):
     order = place(("MUG", 1))
-    cancelled = services.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
+    cancelled = checkout.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
     assert (cancelled.status, cancelled.cancellation_reason) == (
         "cancelled",
         "cancelled_by_customer",
@@ -128,11 +129,11 @@ def test_customer_cancels_a_pending_order_mid_saga(shop):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(inventory_api, "stock_commit", _crash)
         with pytest.raises(_Crash):
-            services.saga_advance(order_id=order.pk)
+            checkout.saga_advance(order_id=order.pk)
     saga = CheckoutSaga.objects.get(order=order)
     assert saga.state == "committing_stock" and saga.payment_captured
     assert balance(CUSTOMER) == Decimal("75.00")
-    services.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
+    checkout.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
     assert balance(CUSTOMER) == Decimal("100.00")
     assert stock("MUG").reserved == 0 and stock("MUG").on_hand == 10
     run_events()
@@ -144,7 +145,7 @@ def test_customer_cancels_a_confirmed_order_refund_and_restock(shop, published):
     order = place(("MUG", 2))
     run_events()
     assert balance(CUSTOMER) == Decimal("75.00")
-    services.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
+    checkout.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
     run_events()
     order = reload(order)
     assert (order.status, order.cancellation_reason) == ("cancelled", "cancelled_by_customer")
@@ -163,25 +164,25 @@ def test_customer_cancels_a_confirmed_order_refund_and_restock(shop, published):
 
 def test_cancelling_twice_is_refused(shop):
     order = place(("MUG", 1))
-    services.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
+    checkout.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
     with pytest.raises(services.OrderNotCancellableError):
-        services.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
+        checkout.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
 
 
 def test_cancelling_someone_elses_order_is_not_found(shop):
     order = place(("MUG", 1))
     with pytest.raises(services.OrderNotFoundError):
-        services.order_cancel(order_id=order.pk, customer_id=CUSTOMER + 1)
+        checkout.order_cancel(order_id=order.pk, customer_id=CUSTOMER + 1)
     with pytest.raises(services.OrderNotFoundError):
-        services.order_cancel(order_id=999_999, customer_id=CUSTOMER)
+        checkout.order_cancel(order_id=999_999, customer_id=CUSTOMER)
 
 
 def test_a_saga_past_its_deadline_is_timed_out_by_the_sweeper(shop):
     order = place(("MUG", 1))
     later = timezone.now() + timedelta(seconds=301)
-    assert services.saga_expire_overdue(now=timezone.now()) == []
-    assert services.saga_expire_overdue(now=later) == [order.pk]
-    assert services.saga_expire_overdue(now=later) == []
+    assert checkout.saga_expire_overdue(now=timezone.now()) == []
+    assert checkout.saga_expire_overdue(now=later) == [order.pk]
+    assert checkout.saga_expire_overdue(now=later) == []
     run_events()  # OrderPlaced arrives after the timeout: nothing happens
     order = reload(order)
     assert (order.status, order.cancellation_reason) == ("cancelled", "timed_out")
@@ -194,9 +195,9 @@ def test_a_timed_out_saga_after_capture_is_refunded_and_released(shop):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(inventory_api, "stock_commit", _crash)
         with pytest.raises(_Crash):
-            services.saga_advance(order_id=order.pk)
+            checkout.saga_advance(order_id=order.pk)
     assert balance(CUSTOMER) == Decimal("75.00") and stock("MUG").reserved == 2
-    services.saga_expire_overdue(now=timezone.now() + timedelta(hours=1))
+    checkout.saga_expire_overdue(now=timezone.now() + timedelta(hours=1))
     order = reload(order)
     assert order.cancellation_reason == "timed_out"
     assert balance(CUSTOMER) == Decimal("100.00")
@@ -205,7 +206,7 @@ def test_a_timed_out_saga_after_capture_is_refunded_and_released(shop):
 
 def test_the_saga_itself_times_out_when_it_runs_late(shop):
     order = place(("MUG", 1))
-    services.saga_advance(order_id=order.pk, now=timezone.now() + timedelta(hours=1))
+    checkout.saga_advance(order_id=order.pk, now=timezone.now() + timedelta(hours=1))
     assert reload(order).cancellation_reason == "timed_out"
     assert ("timeout", "expired") in steps(order)
 
@@ -301,7 +302,7 @@ def test_restock_after_out_of_stock_does_not_revive_the_order(shop):
     order = place(("TEA", 6))
     run_events()
     restock("TEA", 10)
-    services.saga_advance(order_id=order.pk)
+    checkout.saga_advance(order_id=order.pk)
     assert reload(order).cancellation_reason == "out_of_stock"
     assert stock("TEA").reserved == 0
 
@@ -330,7 +331,7 @@ def test_a_remote_capture_that_landed_before_a_timeout_is_refunded(shop):
         order_id=order.pk, lines=(inventory_api.ReservationLine(sku="MUG", quantity=2),)
     )
     payments_api.payment_capture(order_id=order.pk, customer_id=CUSTOMER, amount=order.total)
-    services.saga_expire_overdue(now=timezone.now() + timedelta(hours=1))
+    checkout.saga_expire_overdue(now=timezone.now() + timedelta(hours=1))
     assert reload(order).cancellation_reason == "timed_out"
     assert balance(CUSTOMER) == Decimal("100.00")
     assert stock("MUG").reserved == 0
@@ -346,7 +347,7 @@ def test_a_failing_step_is_retried_by_the_event_consumer_and_finishes(shop, monk
             raise ConnectionError("inventory unreachable")
         return real(**kwargs)
 
-    monkeypatch.setattr(services.inventory_api, "stock_reserve", flaky)
+    monkeypatch.setattr(checkout.inventory_api, "stock_reserve", flaky)
     order = place(("MUG", 1))
     run_events()
     assert len(calls) == 2
@@ -367,10 +368,10 @@ def test_a_crash_after_a_decline_resumes_with_the_release(shop):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(inventory_api, "stock_release", _crash)  # died before releasing
         with pytest.raises(_Crash):
-            services.saga_advance(order_id=order.pk)
+            checkout.saga_advance(order_id=order.pk)
     assert CheckoutSaga.objects.get(order=order).state == "releasing_stock"
     assert stock("MUG").reserved == 9  # nothing was released yet
-    assert services.saga_advance(order_id=order.pk) == "cancelled"
+    assert checkout.saga_advance(order_id=order.pk) == "cancelled"
     assert reload(order).cancellation_reason == "payment_declined"
     assert stock("MUG").reserved == 0 and balance(CUSTOMER) == Decimal("100.00")
 
@@ -380,10 +381,10 @@ def test_a_crash_after_the_release_landed_resumes_without_a_second_release(shop)
     with pytest.MonkeyPatch.context() as mp:
         _crash_after(inventory_api, "stock_release", mp)
         with pytest.raises(_Crash):
-            services.saga_advance(order_id=order.pk)
+            checkout.saga_advance(order_id=order.pk)
     assert CheckoutSaga.objects.get(order=order).state == "releasing_stock"  # not recorded
     assert stock("MUG").reserved == 0  # but inventory committed the release
-    assert services.saga_advance(order_id=order.pk) == "cancelled"
+    assert checkout.saga_advance(order_id=order.pk) == "cancelled"
     assert reload(order).cancellation_reason == "payment_declined"
     item = StockItem.objects.get(sku="MUG")
     assert (item.on_hand, item.reserved, item.sold) == (10, 0, 0)
@@ -395,7 +396,7 @@ def test_a_cancel_after_the_decline_keeps_the_decline_as_the_reason(shop):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(inventory_api, "stock_release", _crash)
         with pytest.raises(_Crash):
-            services.saga_advance(order_id=order.pk)
-    cancelled = services.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
+            checkout.saga_advance(order_id=order.pk)
+    cancelled = checkout.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
     assert cancelled.cancellation_reason == "payment_declined"
     assert stock("MUG").reserved == 0 and balance(CUSTOMER) == Decimal("100.00")

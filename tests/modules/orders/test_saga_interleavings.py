@@ -17,7 +17,7 @@ from app.kernel.events.models import OutboxMessage
 from app.kernel.topology import database_of
 from modules.inventory import api as inventory_api
 from modules.inventory.models import Reservation, StockItem
-from modules.orders import handlers, services
+from modules.orders import checkout, handlers, services
 from modules.orders.events import OrderPlaced
 from modules.orders.models import CheckoutSaga, Order
 from modules.payments import api as payments_api
@@ -40,13 +40,14 @@ def shop():
 @pytest.fixture
 def published(monkeypatch):
     seen = []
-    real = services.publish
+    real = services.publish  # the same function in both: app.kernel.events.publish
 
     def record(*events):
         seen.extend(events)
         real(*events)
 
-    monkeypatch.setattr(services, "publish", record)
+    monkeypatch.setattr(services, "publish", record)  # OrderPlaced
+    monkeypatch.setattr(checkout, "publish", record)  # OrderConfirmed, OrderCancelled
     return seen
 
 
@@ -112,10 +113,10 @@ def test_a_cancel_between_a_capture_and_its_record_refunds_it_and_the_saga_stops
         payments_api,
         "payment_capture",
         after=lambda: answers.append(
-            services.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
+            checkout.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
         ),
     )
-    assert services.saga_advance(order_id=order.pk) == "cancelled"
+    assert checkout.saga_advance(order_id=order.pk) == "cancelled"
     assert answers[0].status == "cancelled"  # the cancel did not wait for the saga
     assert reload(order).cancellation_reason == "cancelled_by_customer"
     assert_nothing_held(order)
@@ -130,9 +131,9 @@ def test_a_cancel_before_the_capture_lands_leaves_nothing_to_charge(shop, publis
         monkeypatch,
         payments_api,
         "payment_capture",
-        before=lambda: services.order_cancel(order_id=order.pk, customer_id=CUSTOMER),
+        before=lambda: checkout.order_cancel(order_id=order.pk, customer_id=CUSTOMER),
     )
-    assert services.saga_advance(order_id=order.pk) == "cancelled"
+    assert checkout.saga_advance(order_id=order.pk) == "cancelled"
     assert_nothing_held(order)
     assert charges(order) == {"capture": 0, "refund": 0}
     assert Payment.objects.get(order_id=order.pk).status == "voided"  # the tombstone
@@ -147,9 +148,9 @@ def test_a_cancel_while_the_stock_commit_is_in_flight_refunds_and_restocks(
         monkeypatch,
         inventory_api,
         "stock_commit",
-        after=lambda: services.order_cancel(order_id=order.pk, customer_id=CUSTOMER),
+        after=lambda: checkout.order_cancel(order_id=order.pk, customer_id=CUSTOMER),
     )
-    assert services.saga_advance(order_id=order.pk) == "cancelled"
+    assert checkout.saga_advance(order_id=order.pk) == "cancelled"
     assert_nothing_held(order)
     assert Reservation.objects.get(order_id=order.pk).status == "restocked"
     assert outcomes(published, order) == ["orders.OrderCancelled"]
@@ -165,9 +166,9 @@ def test_the_sweeper_timing_out_a_saga_mid_reserve_wins_and_nothing_is_charged(
         monkeypatch,
         inventory_api,
         "stock_reserve",
-        after=lambda: swept.extend(services.saga_expire_overdue(now=timezone.now() + LATER)),
+        after=lambda: swept.extend(checkout.saga_expire_overdue(now=timezone.now() + LATER)),
     )
-    assert services.saga_advance(order_id=order.pk) == "cancelled"
+    assert checkout.saga_advance(order_id=order.pk) == "cancelled"
     assert swept == [order.pk]
     assert reload(order).cancellation_reason == "timed_out"
     assert_nothing_held(order)
@@ -181,9 +182,9 @@ def test_the_sweeper_racing_a_capture_refunds_it(shop, published, monkeypatch):
         monkeypatch,
         payments_api,
         "payment_capture",
-        after=lambda: services.saga_expire_overdue(now=timezone.now() + LATER),
+        after=lambda: checkout.saga_expire_overdue(now=timezone.now() + LATER),
     )
-    assert services.saga_advance(order_id=order.pk) == "cancelled"
+    assert checkout.saga_advance(order_id=order.pk) == "cancelled"
     assert reload(order).cancellation_reason == "timed_out"
     assert_nothing_held(order)
     assert charges(order) == {"capture": 1, "refund": 1}
@@ -197,9 +198,9 @@ def test_a_second_saga_run_during_a_call_finishes_the_saga_once(shop, published,
         monkeypatch,
         payments_api,
         "payment_capture",
-        before=lambda: services.saga_advance(order_id=order.pk),  # the redelivery, all of it
+        before=lambda: checkout.saga_advance(order_id=order.pk),  # the redelivery, all of it
     )
-    assert services.saga_advance(order_id=order.pk) == "confirmed"
+    assert checkout.saga_advance(order_id=order.pk) == "confirmed"
     assert charges(order) == {"capture": 1, "refund": 0}
     assert StockItem.objects.get(sku="MUG").sold == 2
     assert outcomes(published, order) == ["orders.OrderConfirmed"]
@@ -274,7 +275,7 @@ def test_a_saga_past_its_deadline_whose_refund_fails_stays_compensating_until_it
     with monkeypatch.context() as mp:
         mp.setattr(inventory_api, "stock_commit", raising(_Crash("died before committing")))
         with pytest.raises(_Crash):
-            services.saga_advance(order_id=order.pk)  # reserved and charged, not committed
+            checkout.saga_advance(order_id=order.pk)  # reserved and charged, not committed
     with monkeypatch.context() as mp:
         mp.setattr(
             payments_api,
@@ -282,8 +283,8 @@ def test_a_saga_past_its_deadline_whose_refund_fails_stays_compensating_until_it
             raising(ConnectionError("payments down")),
         )
         with pytest.raises(ConnectionError):
-            services.saga_advance(order_id=order.pk, now=timezone.now() + LATER)
-        assert services.saga_expire_overdue(now=timezone.now() + LATER) == []  # logged, left
+            checkout.saga_advance(order_id=order.pk, now=timezone.now() + LATER)
+        assert checkout.saga_expire_overdue(now=timezone.now() + LATER) == []  # logged, left
     s = saga(order)
     assert (s.state, s.cancel_reason, s.compensating_from) == (
         "compensating",
@@ -291,7 +292,7 @@ def test_a_saga_past_its_deadline_whose_refund_fails_stays_compensating_until_it
         "committing_stock",
     )
     assert reload(order).status == "pending"
-    assert services.saga_expire_overdue() == [order.pk]  # payments is back
+    assert checkout.saga_expire_overdue() == [order.pk]  # payments is back
     assert reload(order).cancellation_reason == "timed_out"
     assert_nothing_held(order)
 
@@ -326,7 +327,7 @@ def test_a_cancel_whose_refund_fails_answers_202_and_the_sweeper_finishes_it(
     s = saga(confirmed_order)
     assert (s.state, s.cancel_reason) == ("compensating", "cancelled_by_customer")
     assert balance(CUSTOMER) == Decimal("75.00")
-    assert services.saga_expire_overdue() == [confirmed_order.pk]
+    assert checkout.saga_expire_overdue() == [confirmed_order.pk]
     order = reload(confirmed_order)
     assert (order.status, order.cancellation_reason) == ("cancelled", "cancelled_by_customer")
     assert balance(CUSTOMER) == Decimal("100.00")
@@ -359,7 +360,7 @@ def test_a_redelivery_of_order_placed_finishes_a_cancel_left_half_done(shop, mon
             "stock_release",
             raising(ConnectionError("inventory down")),
         )
-        assert services.order_cancel(order_id=order.pk, customer_id=CUSTOMER).status == "pending"
+        assert checkout.order_cancel(order_id=order.pk, customer_id=CUSTOMER).status == "pending"
     assert saga(order).state == "compensating"
     handlers.saga_start(event)  # OrderPlaced arrives (or is redelivered): it finishes the cancel
     assert reload(order).cancellation_reason == "cancelled_by_customer"

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from app.kernel.ownership import acting_as
 from modules.inventory import api as inventory_api
-from modules.orders import services
+from modules.orders import checkout, services
 from modules.orders.models import Order
 from modules.payments import api as payments_api
 from tests.e2e.shop import balance, fund, product, run_events, stock
@@ -108,7 +108,7 @@ def test_a_customer_cancel_compensates_with_nothing_locked(shop, watched):
     run_events()
     watched.clear()
     with acting_as("orders"):
-        cancelled = services.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
+        cancelled = checkout.order_cancel(order_id=order.pk, customer_id=CUSTOMER)
     assert cancelled.status == "cancelled" and balance(CUSTOMER) == Decimal("100.00")
     assert watched == free("stock_restock", "payment_refund")
 
@@ -125,10 +125,10 @@ def test_the_timeout_sweeper_compensates_with_nothing_locked(shop, watched, monk
     with monkeypatch.context() as mp:  # reserved and charged, then the worker died
         mp.setattr(inventory_api, "stock_commit", die)
         with acting_as("orders"), pytest.raises(Died):
-            services.saga_advance(order_id=order.pk)
+            checkout.saga_advance(order_id=order.pk)
     watched.clear()
     with acting_as("orders"):
-        assert services.saga_expire_overdue(now=timezone.now() + timedelta(hours=1)) == [order.pk]
+        assert checkout.saga_expire_overdue(now=timezone.now() + timedelta(hours=1)) == [order.pk]
     assert Order.objects.get(pk=order.pk).cancellation_reason == "timed_out"
     assert balance(CUSTOMER) == Decimal("100.00")
     assert watched == free("stock_release", "payment_refund")
@@ -155,7 +155,7 @@ def test_a_customer_cancel_answers_while_the_sagas_capture_is_still_in_flight(sh
     def saga_thread():
         try:
             with acting_as("orders"):
-                final_state.append(services.saga_advance(order_id=order.pk))
+                final_state.append(checkout.saga_advance(order_id=order.pk))
         finally:
             connections.close_all()
 
@@ -186,7 +186,7 @@ def test_a_round_that_waited_for_the_lock_sees_what_the_holder_decided(shop, set
     settings.SEAMS_EVENTS_EMBEDDED_DISPATCH = "manual"
     order = place()
     reserved, go, holding = threading.Event(), threading.Event(), threading.Event()
-    real_reserve, real_begin = inventory_api.stock_reserve, services._compensation_begin
+    real_reserve, real_begin = inventory_api.stock_reserve, checkout._compensation_begin
 
     def reserve_then_wait(**kwargs):
         result = real_reserve(**kwargs)
@@ -222,11 +222,11 @@ def test_a_round_that_waited_for_the_lock_sees_what_the_holder_decided(shop, set
     saga_outcome, cancel_outcome = [], []
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(inventory_api, "stock_reserve", reserve_then_wait)
-        mp.setattr(services, "_compensation_begin", begin_then_hold)
-        saga = in_thread(lambda: services.saga_advance(order_id=order.pk), saga_outcome)
+        mp.setattr(checkout, "_compensation_begin", begin_then_hold)
+        saga = in_thread(lambda: checkout.saga_advance(order_id=order.pk), saga_outcome)
         assert reserved.wait(timeout=10)
         cancel = in_thread(
-            lambda: services.order_cancel(order_id=order.pk, customer_id=CUSTOMER).status,
+            lambda: checkout.order_cancel(order_id=order.pk, customer_id=CUSTOMER).status,
             cancel_outcome,
         )
         assert holding.wait(timeout=10)

@@ -8,7 +8,7 @@ The same as the ``orders.saga_expire_overdue`` beat task, for operators and test
 from django.core.management.base import BaseCommand
 
 from app.kernel.ownership import acting_as
-from modules.orders import services
+from modules.orders import checkout
 
 
 class Command(BaseCommand):
@@ -23,8 +23,8 @@ class Command(BaseCommand):
     def handle(self, *args, resume=None, **options):
         with acting_as("orders"):
             if resume is not None:
-                state = services.saga_advance(order_id=resume)
+                state = checkout.saga_advance(order_id=resume)
                 self.stdout.write(f"order {resume}: saga {state or 'not found'}")
                 return
-            cancelled = services.saga_expire_overdue()
+            cancelled = checkout.saga_expire_overdue()
         self.stdout.write(f"cancelled {len(cancelled)} saga(s): {cancelled}")
