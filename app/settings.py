@@ -12,7 +12,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import environ
 
-from app.kernel.modulekit import slices
 from app.kernel.topology import files as topology_files
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -74,6 +73,8 @@ SEAMS_TEST_SLICE = env.str("SEAMS_TEST_SLICE", default="")
 if SEAMS_TEST_SLICE:
     if "pytest" not in sys.modules:
         raise environ.ImproperlyConfigured("SEAMS_TEST_SLICE is for test runs (pytest --module)")
+    from app.kernel.modulekit import slices  # only a sliced test run reads the sources
+
     _slice = slices.plan(SEAMS_TEST_SLICE, SEAMS_MODULES, BASE_DIR)
     SEAMS_MODULES = [f"modules.{name}" for name in _slice.installed]
 # Data-ownership guard: SQL a module runs that touches another module's tables is refused
