@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from app.kernel.topology.edge import INTERNAL_PREFIX, public_routes
-from app.kernel.topology.processes import INTERNAL_WEB_THREADS
+from app.kernel.topology.processes import web_env
 from app.kernel.topology.schema import DEFAULT_DATABASE, Service, Topology
 
 SECRET_NAME = "seams-secrets"  # noqa: S105 (the name of the Secret the operator creates)
@@ -80,7 +80,7 @@ def config_map(topology: Topology, service: Service, host: str) -> dict[str, Any
         "SEAMS_TRUSTED_PROXIES": "1",  # the Ingress appends the client's address
         "LOG_FORMAT": "json",
         # gthread: calls from other services keep their connections (ADR 0006)
-        **({"GUNICORN_THREADS": INTERNAL_WEB_THREADS} if len(topology.services) > 1 else {}),
+        **web_env(topology, environ_={}),
         **{
             f"SEAMS_SERVICE_URL_{other.name.upper()}": f"http://{web_name(other)}:{PORT}"
             for other in others

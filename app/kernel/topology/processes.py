@@ -125,6 +125,7 @@ def plan(
     topology = load(topology_name)
     urls = service_urls(topology, port, environ_)
     shared = {url_variable(name): url for name, url in urls.items()}
+    web = web_env(topology, environ_)
     processes = []
     taken = {port: "the edge"}
     for name in topology.services:
@@ -143,11 +144,7 @@ def plan(
         }
         for role in ROLES:
             args = ("-n", f"{name}@%h") if role == "worker" else ()
-            env = (
-                {**service_env, **web_env(topology, environ_)}
-                if role == "web"
-                else dict(service_env)
-            )
+            env = {**service_env, **(web if role == "web" else {})}
             metrics = None
             if role in METRICS_OFFSETS:
                 metrics_port = service_port + METRICS_OFFSETS[role]
