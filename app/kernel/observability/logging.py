@@ -109,7 +109,11 @@ def configure_logging(*, level: str = "INFO", fmt: str = "console") -> None:
     """Configure structlog and the standard library (idempotent; call once per process)."""
     logging.config.dictConfig(logging_dict(level=level, fmt=fmt))
     structlog.configure(
-        processors=[*SHARED_PROCESSORS, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *SHARED_PROCESSORS,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
