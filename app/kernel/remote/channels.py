@@ -1,10 +1,11 @@
 """One signed POST to another service, over the network or through a WSGI transport.
 
-- :class:`NetworkChannel`: a pool of keep-alive connections to one service, urllib3's
-  (``http.client`` underneath; thread-safe, ``TCP_NODELAY``, a connection the server
-  closed is dropped before reuse, never retried by urllib3: retries are the caller's
-  policy). Production's path: httpx's client costs about twice the CPU per call of this
-  one (docs/benchmarks.md, ADR 0006).
+- :class:`NetworkChannel`: a pool of keep-alive ``http.client`` connections to one service
+  (thread-safe, ``TCP_NODELAY``; a connection the server has closed, or one idle past
+  :data:`IDLE_SECONDS`, is dropped before reuse; never retried here: retries are the
+  caller's policy). Production's path. httpx's client cost about twice the CPU per call
+  of urllib3's pool, and urllib3's pool ~140 µs a call more than ``http.client`` under it:
+  a seventh of a loopback call (docs/benchmarks.md, ADR 0006).
 - :class:`TransportChannel`: an ``httpx.Client`` over a given httpx transport: the
   process's own WSGI application (the split test mode) or a test's stand-in.
 
@@ -14,15 +15,23 @@ or raise :class:`ChannelError`; the caller decides what a status means.
 
 from __future__ import annotations
 
+import http.client
+import select
+import socket
+import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import httpx
-import urllib3
 
 from app.kernel.remote.signing import HEADER, sign
 
 POOL_SIZE = 32  # connections kept open per service; beyond, extra ones open and close
+# A kept-alive connection idle this long is not reused: gunicorn closes one after
+# GUNICORN_KEEPALIVE (5 s by default), and a request sent as it closes would fail.
+IDLE_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -55,37 +64,74 @@ def signed(path: str, content: bytes, headers: dict[str, str]) -> dict[str, str]
     return {**headers, HEADER: sign("POST", path, content)}
 
 
+class _Connection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _TLSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _dropped(connection: http.client.HTTPConnection) -> bool:
+    """Whether the server has closed an idle connection (it is readable: EOF, or bytes no
+    request asked for)."""
+    sock = connection.sock
+    return sock is None or bool(select.select([sock], [], [], 0)[0])
+
+
 class NetworkChannel:
-    """Keep-alive HTTP to the service at ``base_url``."""
+    """Keep-alive HTTP/1.1 to the service at ``base_url`` (``http://`` or ``https://``)."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
-        self._pool = urllib3.connection_from_url(
-            self.base_url, maxsize=POOL_SIZE, block=False, retries=False
-        )
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(f"not an http(s) service url: {base_url!r}")
+        self._kind = _TLSConnection if parts.scheme == "https" else _Connection
+        self._address = (parts.hostname, parts.port)
+        self._idle: deque[tuple[http.client.HTTPConnection, float]] = deque()
 
     def post(self, path: str, content: bytes, headers: dict[str, str], timeout: float) -> Reply:
+        connection = self._take(timeout)
         try:
-            response = self._pool.urlopen(
-                "POST",
-                path,
-                body=content,
-                headers=signed(path, content, headers),
-                timeout=urllib3.Timeout(total=timeout),
-                retries=False,
-                redirect=False,
-                assert_same_host=False,
-            )
-        except urllib3.exceptions.NewConnectionError as exc:  # a ConnectTimeoutError subclass
-            raise ChannelError(repr(exc)) from exc
-        except urllib3.exceptions.TimeoutError as exc:
+            connection.request("POST", path, body=content, headers=signed(path, content, headers))
+            response = connection.getresponse()
+            body = response.read()
+        except TimeoutError as exc:
+            connection.close()
             raise ChannelError(repr(exc), timed_out=True) from exc
-        except urllib3.exceptions.HTTPError as exc:
+        except (OSError, http.client.HTTPException) as exc:
+            connection.close()
             raise ChannelError(repr(exc)) from exc
-        return Reply(response.status, response.data)
+        if response.will_close or len(self._idle) >= POOL_SIZE:
+            connection.close()
+        else:
+            self._idle.append((connection, time.monotonic()))
+        return Reply(response.status, body)
+
+    def _take(self, timeout: float) -> http.client.HTTPConnection:
+        """The most recently used idle connection still open (its timeout set to
+        ``timeout``), or a new one (connected on first use, within ``timeout``)."""
+        now = time.monotonic()
+        while self._idle:
+            try:
+                connection, since = self._idle.pop()
+            except IndexError:  # another thread took the last one
+                break
+            if now - since < IDLE_SECONDS and not _dropped(connection):
+                connection.sock.settimeout(timeout)
+                return connection
+            connection.close()
+        host, port = self._address
+        return self._kind(host, port, timeout=timeout)
 
     def close(self) -> None:
-        self._pool.close()
+        while self._idle:
+            self._idle.pop()[0].close()
 
 
 class TransportChannel:
