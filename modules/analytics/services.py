@@ -20,11 +20,22 @@ Line = tuple[str, int, Decimal]  # sku, quantity, unit price
 
 
 def _record(
-    *, order_id: int, customer_id: int, lines: Iterable[Line], total: Decimal, currency: str
-) -> OrderFact | None:
-    """Insert the fact and its lines unless the order is known; ``None`` when it was."""
-    if OrderFact.objects.filter(order_id=order_id).exists():
-        return None
+    *,
+    order_id: int,
+    customer_id: int,
+    lines: Iterable[Line],
+    total: Decimal,
+    currency: str,
+    **stamp: datetime,
+) -> None:
+    """Count the order once: insert its fact with ``stamp`` (when it was confirmed or
+    cancelled) and its lines; on a known fact only set the stamp where it is not set yet (a
+    redelivery keeps the first)."""
+    ((stamped, _),) = stamp.items()
+    known = OrderFact.objects.filter(order_id=order_id)
+    if known.exists():
+        known.filter(**{f"{stamped}__isnull": True}).update(**stamp)
+        return
     by_sku: dict[str, list] = defaultdict(lambda: [0, Decimal("0.00")])
     for sku, quantity, unit_price in lines:
         by_sku[sku][0] += quantity
@@ -32,15 +43,14 @@ def _record(
     try:
         with atomic_on(OrderFact):
             fact = OrderFact.objects.create(
-                order_id=order_id, customer_id=customer_id, total=total, currency=currency
+                order_id=order_id, customer_id=customer_id, total=total, currency=currency, **stamp
             )
             LineFact.objects.bulk_create(
                 LineFact(order=fact, sku=sku, quantity=qty, revenue=revenue)
                 for sku, (qty, revenue) in sorted(by_sku.items())
             )
     except IntegrityError:  # a concurrent delivery recorded it first
-        return None
-    return fact
+        known.filter(**{f"{stamped}__isnull": True}).update(**stamp)
 
 
 def sale_record(
@@ -53,9 +63,13 @@ def sale_record(
     confirmed_at: datetime,
 ) -> None:
     """An order was confirmed: count it (once)."""
-    _record(order_id=order_id, customer_id=customer_id, lines=lines, total=total, currency=currency)
-    OrderFact.objects.filter(order_id=order_id, confirmed_at__isnull=True).update(
-        confirmed_at=confirmed_at
+    _record(
+        order_id=order_id,
+        customer_id=customer_id,
+        lines=lines,
+        total=total,
+        currency=currency,
+        confirmed_at=confirmed_at,
     )
 
 
@@ -69,7 +83,11 @@ def sale_reverse(
     cancelled_at: datetime,
 ) -> None:
     """A confirmed order was cancelled and refunded: take it out of the figures (once)."""
-    _record(order_id=order_id, customer_id=customer_id, lines=lines, total=total, currency=currency)
-    OrderFact.objects.filter(order_id=order_id, cancelled_at__isnull=True).update(
-        cancelled_at=cancelled_at
+    _record(
+        order_id=order_id,
+        customer_id=customer_id,
+        lines=lines,
+        total=total,
+        currency=currency,
+        cancelled_at=cancelled_at,
     )

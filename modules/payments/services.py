@@ -40,9 +40,14 @@ def max_top_up() -> Decimal:
 
 
 def _wallet_locked(customer_id: int) -> Wallet:
-    """The customer's wallet, created on first use, locked for the current transaction."""
-    Wallet.objects.get_or_create(customer_id=customer_id)
-    return Wallet.objects.select_for_update().get(customer_id=customer_id)
+    """The customer's wallet, created on first use, locked for the current transaction (one
+    locking read when it exists: the usual case)."""
+    locked = Wallet.objects.select_for_update().filter(customer_id=customer_id)
+    wallet = locked.first()
+    if wallet is None:
+        Wallet.objects.get_or_create(customer_id=customer_id)
+        wallet = locked.get()
+    return wallet
 
 
 def _move(wallet: Wallet, *, kind: str, amount: Decimal, order_id: int | None) -> LedgerEntry:

@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 import structlog
-from django.db import IntegrityError, connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from app.kernel.events import conf
@@ -23,7 +23,7 @@ from app.kernel.events.bus import BoundSubscription, bus, run_observed
 from app.kernel.events.database_retry import retry_through_database_blips
 from app.kernel.events.models import DeliveryAttempt, InboxEntry, OutboxMessage, OutboxStatus
 from app.kernel.events.outbox import NOTIFY_CHANNEL
-from app.kernel.events.store import Envelope, outbox_db
+from app.kernel.events.store import Envelope, inbox_record, outbox_db
 from app.kernel.observability import metrics
 from app.kernel.observability.tracing import continued
 
@@ -99,21 +99,17 @@ def _consume(envelope: Envelope) -> Outcome:
             run_handler(bound, envelope, event)  # commits its own work; idempotent
         now = timezone.now()
         with transaction.atomic(using=using):
-            try:
-                with transaction.atomic(using=using):
-                    InboxEntry.objects.using(using).create(
-                        event_id=envelope.event_id,
-                        handler=handler_id,
-                        event_name=envelope.event_name,
-                        attempts=envelope.attempts + 1,
-                        processed_at=now,
-                    )
-            except IntegrityError:
-                outcome = Outcome.DUPLICATE
-            else:
-                outcome = Outcome.DONE
-                if atomic:
-                    run_handler(bound, envelope, event)
+            new = inbox_record(
+                using,
+                event_id=envelope.event_id,
+                handler=handler_id,
+                event_name=envelope.event_name,
+                attempts=envelope.attempts + 1,
+                processed_at=now,
+            )
+            outcome = Outcome.DONE if new else Outcome.DUPLICATE
+            if new and atomic:
+                run_handler(bound, envelope, event)
             OutboxMessage.objects.using(using).filter(id=envelope.outbox_id).exclude(
                 status=OutboxStatus.DONE
             ).update(status=OutboxStatus.DONE, processed_at=timezone.now())

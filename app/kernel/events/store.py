@@ -1,6 +1,6 @@
 """Outbox rows out: the claim (``FOR UPDATE SKIP LOCKED`` with per-key ordering), the
-envelope a delivery carries to its consumer, replay and pruning. Rows go in through
-:mod:`app.kernel.events.outbox`."""
+envelope a delivery carries to its consumer, the inbox entry a handled delivery leaves,
+replay and pruning. Rows go in through :mod:`app.kernel.events.outbox`."""
 
 from __future__ import annotations
 
@@ -146,6 +146,8 @@ def claim(
         f"WHERE {where} RETURNING {_RETURNING}"
     )
     walk_id_index = connection.vendor == "postgresql" and not stale and ids is None
+    # the plan settings are local to the transaction: put back only inside an outer one
+    nested = connection.in_atomic_block
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if walk_id_index:
             # A burst on an outbox the planner has no statistics for yet is estimated at a
@@ -154,7 +156,7 @@ def claim(
             cursor.execute(_PLAN_BY_ID_INDEX)
         cursor.execute(sql, [now, *params, limit])
         rows = cursor.fetchall()
-        if walk_id_index:
+        if walk_id_index and nested:
             cursor.execute(_PLAN_DEFAULT)
     rows.sort(key=lambda r: r[0])
     return [_row_to_envelope(r, parse=parse_payload) for r in rows]
@@ -166,6 +168,32 @@ _PLAN_BY_ID_INDEX = (
 _PLAN_DEFAULT = (
     "SELECT set_config('enable_sort', 'on', true), set_config('enable_bitmapscan', 'on', true)"
 )
+
+
+_INBOX_COLUMNS = ("event_id", "handler", "event_name", "attempts", "processed_at")
+
+
+def inbox_record(using: str, **values: Any) -> bool:
+    """Insert the inbox entry of a handled delivery (``values``: :data:`_INBOX_COLUMNS`)
+    unless its (event id, handler) is there already; whether it was new.
+
+    One ``INSERT … ON CONFLICT DO NOTHING`` (PostgreSQL and SQLite alike): an ORM insert
+    that may fail needs a savepoint around it, two round trips more for every delivery. A
+    concurrent delivery of the same event waits on the unique index until this transaction
+    ends, then inserts nothing."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    fields = [InboxEntry._meta.get_field(name) for name in _INBOX_COLUMNS]
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = (
+        f"INSERT INTO {quote(InboxEntry._meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES ({placeholders}) ON CONFLICT DO NOTHING"
+    )
+    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 def replay(ids: Sequence[int] | None = None, *, using: str | None = None) -> int:

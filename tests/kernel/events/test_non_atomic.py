@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from app.kernel.events import Delivery, Subscription, publish, store
+from app.kernel.events import Delivery, Subscription, consumer, publish, store
 from app.kernel.events.consumer import Outcome, consume
 from app.kernel.events.models import InboxEntry, OutboxMessage, OutboxStatus
 from app.kernel.events.testing import drain
@@ -57,7 +57,7 @@ def test_its_work_stays_committed_when_the_inbox_write_fails_and_it_runs_again(w
         raise ConnectionError("database went away after the handler returned")
 
     with monkeypatch.context() as mp:
-        mp.setattr(InboxEntry, "save", inbox_down)
+        mp.setattr(consumer, "inbox_record", inbox_down)
         (envelope,) = store.claim(limit=10)
         assert consume(envelope) is Outcome.RETRY
     assert len(h.effects()) == 1  # committed by the handler, not rolled back

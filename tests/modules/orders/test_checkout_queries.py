@@ -34,7 +34,7 @@ PINS = {
     "payment_capture": (10, 10),
     "record captured, decide commit": (5, 5),
     "stock_commit": (6, 6),
-    "the whole checkout: POST, saga, delivery bookkeeping, reactions": (110, 273),
+    "the whole checkout: POST, saga, delivery bookkeeping, reactions": (102, 265),
 }
 
 
