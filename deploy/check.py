@@ -146,16 +146,25 @@ def compose_targets(compose: str) -> tuple[set[Target], list[str]]:
     return targets, unserved
 
 
-def scrape_targets(config: str) -> set[Target]:
-    """The labelled targets of a scrape configuration; structural problems raise
-    ``ValueError``."""
+def scrape_jobs(config: str) -> list[dict[str, Any]]:
+    """The jobs of a scrape configuration that loads the alert rules; structural problems
+    raise ``ValueError``."""
     document = yaml.safe_load(config)
     if "alerts.yml" not in (document.get("rule_files") or []):
         raise ValueError("rule_files does not load alerts.yml")
+    jobs = document.get("scrape_configs") or []
+    if not jobs or not all(job.get("job_name") for job in jobs):
+        raise ValueError("scrape_configs needs jobs, each with a job_name")
+    return jobs
+
+
+def scrape_targets(config: str) -> set[Target]:
+    """The labelled targets of a scrape configuration; structural problems raise
+    ``ValueError``."""
     found: set[Target] = set()
-    for job in document.get("scrape_configs") or []:
-        if not job.get("job_name") or not job.get("static_configs"):
-            raise ValueError(f"job {job.get('job_name')!r} needs a job_name and static_configs")
+    for job in scrape_jobs(config):
+        if not job.get("static_configs"):
+            raise ValueError(f"job {job['job_name']!r} needs static_configs")
         for group in job["static_configs"]:
             labels = group.get("labels") or {}
             if not labels.get("role") or not labels.get("service"):
@@ -166,18 +175,24 @@ def scrape_targets(config: str) -> set[Target]:
     return found
 
 
+def target_problems(
+    declared: set[Target], wanted: set[Target], unserved: list[str], where: str
+) -> list[str]:
+    """How the targets a configuration ``declared`` differ from the ``wanted`` ones."""
+    found = [f"{where}: {line}" for line in unserved]
+    found += [f"{where}: no target {t} ({r}, {s})" for t, r, s in sorted(wanted - declared)]
+    found += [f"{where}: {t} ({r}, {s}) is no process that serves metrics" for t, r, s in
+              sorted(declared - wanted)]  # fmt: skip
+    return found
+
+
 def scrape_problems(config: str, compose: str, where: str) -> list[str]:
     """How the scrape configuration ``where`` differs from what ``compose`` runs."""
     try:
         declared = scrape_targets(config)
     except (ValueError, AttributeError, TypeError, yaml.YAMLError) as exc:
         return [f"{where}: {exc}"]
-    wanted, unserved = compose_targets(compose)
-    found = [f"{where}: {line}" for line in unserved]
-    found += [f"{where}: no target {t} ({r}, {s})" for t, r, s in sorted(wanted - declared)]
-    found += [f"{where}: {t} ({r}, {s}) is no process that serves metrics" for t, r, s in
-              sorted(declared - wanted)]  # fmt: skip
-    return found
+    return target_problems(declared, *compose_targets(compose), where)
 
 
 def problems(alerts: str, dashboard: str, known: set[str]) -> list[str]:
