@@ -207,15 +207,17 @@ def _descendants(roots: list[int]) -> set[int]:
     return found
 
 
-def cpu_seconds(roots: list[int], q) -> dict[str, float]:
+CpuSample = dict[int, tuple[str, float]]  # pid → (role, user + system CPU seconds so far)
+
+
+def cpu_seconds(roots: list[int], q) -> CpuSample:
     """User + system CPU seconds of every process under ``roots`` (by role: web, worker,
-    relay, beat, other) and of the PostgreSQL backends on the bench database ("postgres";
-    persistent ones: a backend that exits takes its CPU time along)."""
+    relay, beat, other) and of the PostgreSQL backends on the bench database ("postgres")."""
     backends = {pid for (pid,) in q(
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
         "AND pid <> pg_backend_pid()"
     )}  # fmt: skip
-    spent: dict[str, float] = {}
+    sample: CpuSample = {}
     for pid in _descendants(roots) | backends:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -223,20 +225,21 @@ def cpu_seconds(roots: list[int], q) -> dict[str, float]:
         except OSError:
             continue
         role = "postgres" if pid in backends else profile.role_of(command) or "other"
-        seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime+stime
-        spent[role] = spent.get(role, 0.0) + seconds
-    return spent
+        sample[pid] = (role, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    return sample
 
 
-def cpu_per_op(before: dict[str, float], after: dict[str, float], phase: load.Phase) -> dict:
+def cpu_per_op(before: CpuSample, after: CpuSample, phase: load.Phase) -> dict:
     """CPU milliseconds per operation of the phase (all of them, warm-up included), in all
-    and by role."""
+    and by role: per process alive at the end, what it spent since the start (all of it if
+    it started meanwhile). A process that exited meanwhile took its CPU time along: not
+    counted (PostgreSQL backends of closed connections), never subtracted."""
     if not phase.completed:
         return {}
-    by_role = {
-        role: round(1000 * (after[role] - before.get(role, 0.0)) / phase.completed, 1)
-        for role in sorted(after)
-    }
+    spent: dict[str, float] = {}
+    for pid, (role, seconds) in after.items():
+        spent[role] = spent.get(role, 0.0) + seconds - before.get(pid, (role, 0.0))[1]
+    by_role = {role: round(1000 * spent[role] / phase.completed, 1) for role in sorted(spent)}
     return {"all": round(sum(by_role.values()), 1), **by_role}
 
 
