@@ -26,31 +26,35 @@ def _record(
     lines: Iterable[Line],
     total: Decimal,
     currency: str,
-    **stamp: datetime,
+    stamp: str,
+    at: datetime,
 ) -> None:
-    """Count the order once: insert its fact with ``stamp`` (when it was confirmed or
-    cancelled) and its lines; on a known fact only set the stamp where it is not set yet (a
-    redelivery keeps the first)."""
-    ((stamped, _),) = stamp.items()
+    """Count the order once: insert its fact, with ``stamp`` (``confirmed_at`` or
+    ``cancelled_at``) set to ``at``, and its lines; on a known fact only set the stamp where
+    it is not set yet (a redelivery keeps the first)."""
     known = OrderFact.objects.filter(order_id=order_id)
-    if known.exists():
-        known.filter(**{f"{stamped}__isnull": True}).update(**stamp)
-        return
-    by_sku: dict[str, list] = defaultdict(lambda: [0, Decimal("0.00")])
-    for sku, quantity, unit_price in lines:
-        by_sku[sku][0] += quantity
-        by_sku[sku][1] += unit_price * quantity
-    try:
-        with atomic_on(OrderFact):
-            fact = OrderFact.objects.create(
-                order_id=order_id, customer_id=customer_id, total=total, currency=currency, **stamp
-            )
-            LineFact.objects.bulk_create(
-                LineFact(order=fact, sku=sku, quantity=qty, revenue=revenue)
-                for sku, (qty, revenue) in sorted(by_sku.items())
-            )
-    except IntegrityError:  # a concurrent delivery recorded it first
-        known.filter(**{f"{stamped}__isnull": True}).update(**stamp)
+    if not known.exists():
+        by_sku: dict[str, list] = defaultdict(lambda: [0, Decimal("0.00")])
+        for sku, quantity, unit_price in lines:
+            by_sku[sku][0] += quantity
+            by_sku[sku][1] += unit_price * quantity
+        try:
+            with atomic_on(OrderFact):
+                fact = OrderFact.objects.create(
+                    order_id=order_id,
+                    customer_id=customer_id,
+                    total=total,
+                    currency=currency,
+                    **{stamp: at},
+                )
+                LineFact.objects.bulk_create(
+                    LineFact(order=fact, sku=sku, quantity=qty, revenue=revenue)
+                    for sku, (qty, revenue) in sorted(by_sku.items())
+                )
+            return
+        except IntegrityError:  # a concurrent delivery recorded it first
+            pass
+    known.filter(**{f"{stamp}__isnull": True}).update(**{stamp: at})
 
 
 def sale_record(
@@ -69,7 +73,8 @@ def sale_record(
         lines=lines,
         total=total,
         currency=currency,
-        confirmed_at=confirmed_at,
+        stamp="confirmed_at",
+        at=confirmed_at,
     )
 
 
@@ -89,5 +94,6 @@ def sale_reverse(
         lines=lines,
         total=total,
         currency=currency,
-        cancelled_at=cancelled_at,
+        stamp="cancelled_at",
+        at=cancelled_at,
     )
