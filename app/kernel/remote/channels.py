@@ -64,16 +64,22 @@ def signed(path: str, content: bytes, headers: dict[str, str]) -> dict[str, str]
     return {**headers, HEADER: sign("POST", path, content)}
 
 
-class _Connection(http.client.HTTPConnection):
+class _NoDelay:
+    """``TCP_NODELAY`` on connect: a small request is not held back waiting for an ACK."""
+
+    sock: socket.socket
+
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # type: ignore[misc]
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-class _TLSConnection(http.client.HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+class _Connection(_NoDelay, http.client.HTTPConnection):
+    pass
+
+
+class _TLSConnection(_NoDelay, http.client.HTTPSConnection):
+    pass
 
 
 def _dropped(connection: http.client.HTTPConnection) -> bool:
