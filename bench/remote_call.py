@@ -6,25 +6,27 @@ in the same run: p50/p99 and their ratios.
         .venv/bin/python bench/remote_call.py             # or PostgreSQL (…_payments too)
 
 This process plays every service of the ``split`` topology; ``payments`` also runs as a
-real service (gunicorn, one gthread worker with 4 threads, as split topologies run service
-webs: keep-alive; ``TCP_NODELAY`` on; persistent database connections,
-``DB_CONN_MAX_AGE=60``) on the same database. The call is
-``payments_api.balance_get(customer_id=...)`` (one indexed read):
+real service (the ``web`` role as split topologies run it: granian, one worker with 4
+threads, keep-alive, ADR 0020; ``TCP_NODELAY`` on; persistent database connections,
+``DB_CONN_MAX_AGE=60``; the production profile's ``DEBUG=false``) on the same database. The
+call is ``payments_api.balance_get(customer_id=...)`` (one indexed read):
 
 - bound local: called as ``payments`` (same service: a function call), strict mode off
   (production) and on (development and tests);
 - bound remote: called from no module, with ``SEAMS_SERVICE_URL_PAYMENTS`` pointing at the
   live service: signing, JSON, one pooled keep-alive connection, the server's lean internal
   handler, the internal endpoint, the same read;
-- bound remote to a second payments service on gunicorn's sync worker (no threads: the
-  default of a single-service deployment, and of split ones before ADR 0006's amendment),
-  which answers ``Connection: close``, so every call opens a connection; the connections
-  closed on each service's port (``TIME_WAIT``) are printed;
+- bound remote to a second payments service on gunicorn's gthread worker (4 threads: what
+  split topologies ran before ADR 0020; keep-alive, but each request handed from gunicorn's
+  poller thread to a worker thread and back);
+- bound remote to a third on gunicorn's sync worker (no threads: the default of a
+  single-service deployment), which answers ``Connection: close``, so every call opens a
+  connection; the connections closed on each service's port (``TIME_WAIT``) are printed;
 - for scale: the undecorated function, a no-op ``@module_api`` vs the bare no-op (the
   wrapper's own cost), and the HTTP floor: a signed POST on the same pool for a payments
   function that does not exist (the internal endpoint's own 404: no work).
 
-The services listen on the first two free ports from BENCH_PORT (default 18150) on.
+The services listen on the first three free ports from BENCH_PORT (default 18150) on.
 
 Reported: per-call p50 and p99 in µs over N calls (BENCH_N, default 3000) after a warm-up.
 """
@@ -63,7 +65,8 @@ def free_ports(count: int) -> list[int]:
     raise RuntimeError(f"no {count} free ports in {first}-{first + 9}")
 
 
-PORT, SYNC_PORT = free_ports(2)  # gthread (keep-alive), sync (production's default)
+# granian (split topologies), gunicorn gthread (before ADR 0020), gunicorn sync (one service)
+PORT, GTHREAD_PORT, SYNC_PORT = free_ports(3)
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{TMP / 'bench.sqlite3'}")
 os.environ.update(
     DJANGO_SETTINGS_MODULE="app.settings",
@@ -72,6 +75,7 @@ os.environ.update(
     SEAMS_API_STRICT="false",
     SEAMS_SERVICE_URL_PAYMENTS=f"http://127.0.0.1:{PORT}",
     LOG_LEVEL="WARNING",
+    DEBUG="false",  # as in production: no query log, no debug cursor
 )
 
 import django  # noqa: E402
@@ -86,7 +90,7 @@ from django.test import override_settings  # noqa: E402
 from app.kernel import topology  # noqa: E402
 from app.kernel.ownership import acting_as, module_api  # noqa: E402
 from app.kernel.remote import client  # noqa: E402
-from app.kernel.topology.processes import INTERNAL_WEB_THREADS  # noqa: E402
+from app.kernel.topology.processes import web_env  # noqa: E402
 from modules.payments import api as payments_api  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", "3000"))
@@ -121,9 +125,9 @@ def service_url(port: int) -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def start_service(port: int, threads: int) -> subprocess.Popen[bytes]:
-    """The payments service on ``port``: gunicorn's gthread worker for ``threads`` > 1
-    (keep-alive), its sync worker for 1 (``Connection: close``: a connection per call)."""
+def start_service(port: int, server: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The payments service on ``port``, its ``web`` role run with ``server`` (``WEB_SERVER``
+    and its threads variable)."""
     log = TMP / f"payments-{port}.log"
     env = {
         **os.environ,
@@ -132,7 +136,7 @@ def start_service(port: int, threads: int) -> subprocess.Popen[bytes]:
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
-        "GUNICORN_THREADS": str(threads),
+        **server,
         # persistent database connections, as in production: without, every request opens
         # one (~10 ms on PostgreSQL here), which this benchmark is not about
         "DB_CONN_MAX_AGE": "60",
@@ -160,8 +164,12 @@ def start_service(port: int, threads: int) -> subprocess.Popen[bytes]:
 def main() -> None:
     for alias in settings.DATABASES:
         call_command("migrate", database=alias, verbosity=0)
-    threads = int(INTERNAL_WEB_THREADS)  # as make up-split and the manifests run service webs
-    services = [start_service(PORT, threads=threads), start_service(SYNC_PORT, threads=1)]
+    # the web role as make up-split and the split manifests run it, and as it ran before
+    split = web_env(topology.load("split"), environ_={})
+    gthread = web_env(topology.load("split"), environ_={"WEB_SERVER": "gunicorn"})
+    sync = {"WEB_SERVER": "gunicorn", "GUNICORN_THREADS": "1"}
+    servers = ((PORT, split), (GTHREAD_PORT, gthread), (SYNC_PORT, sync))
+    services = [start_service(port, server) for port, server in servers]
     try:
         run()
     finally:
@@ -204,13 +212,15 @@ def run() -> None:
     rows["  floor: signed POST answered 404, same pool"] = percentiles(
         lambda: channel.post("/internal/api/payments/nothing/", b"{}", {}, 2.0)
     )
-    closed = {"gthread": connections_closed(PORT)}
-    os.environ["SEAMS_SERVICE_URL_PAYMENTS"] = service_url(SYNC_PORT)
-    client.configure()
-    rows["bound remote, sync worker (no keep-alive)"] = percentiles(
-        lambda: payments_api.balance_get(customer_id=1)
-    )
-    closed["sync"] = connections_closed(SYNC_PORT)
+    closed = {"granian": connections_closed(PORT)}
+    for name, port, row in (
+        ("gthread", GTHREAD_PORT, "bound remote, gunicorn gthread (keep-alive)"),
+        ("sync", SYNC_PORT, "bound remote, gunicorn sync (no keep-alive)"),
+    ):
+        os.environ["SEAMS_SERVICE_URL_PAYMENTS"] = service_url(port)
+        client.configure()
+        rows[row] = percentiles(lambda: payments_api.balance_get(customer_id=1))
+        closed[name] = connections_closed(port)
     noop = {
         "bare no-op": percentiles(lambda: bare_noop(x=1)),
         "@module_api no-op (split topology)": percentiles(lambda: api_noop(x=1)),
@@ -225,9 +235,9 @@ def run() -> None:
         print(f"{name:<44} {p50:>9.1f} {p99:>9.1f}")
     print(f"remote / local: p50 x{remote[0] / local[0]:.1f}, p99 x{remote[1] / local[1]:.1f}")
     print(f"remote p50 {remote[0] / 1000:.2f} ms (target ≤ 1 ms), p99 {remote[1] / 1000:.2f} ms")
-    calls = {"gthread": 2 * (WARM_UP + N) + 1, "sync": WARM_UP + N}
-    for worker, count in closed.items():
-        print(f"connections closed by/to the {worker} worker: {count} for {calls[worker]} calls")
+    calls = {"granian": 2 * (WARM_UP + N) + 1, "gthread": WARM_UP + N, "sync": WARM_UP + N}
+    for server, count in closed.items():
+        print(f"connections closed by/to the {server} service: {count} for {calls[server]} calls")
     for name, (p50, p99) in noop.items():
         print(f"{name:<44} {p50:>9.2f} {p99:>9.2f}")
     for shape in ("split", "monolith"):

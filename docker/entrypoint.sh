@@ -2,7 +2,9 @@
 # One entrypoint for every process of Seams: the image's ENTRYPOINT, the Procfile (`make up`)
 # and docker-compose.yml all start roles through it, so a role means the same thing everywhere.
 #
-#   entrypoint.sh web [gunicorn args]     gunicorn on $HOST:$PORT (app/gunicorn_conf.py)
+#   entrypoint.sh web [gunicorn args]     gunicorn on $HOST:$PORT (app/gunicorn_conf.py), or
+#                                         with WEB_SERVER=granian granian (app/granian_server.py:
+#                                         the webs other services call, ADR 0020; no args)
 #   entrypoint.sh worker [celery args]    Celery worker consuming every module queue
 #   entrypoint.sh relay [args]            outbox relay: publishes recorded events to Celery
 #   entrypoint.sh beat [celery args]      Celery beat (periodic jobs such as saga time-outs)
@@ -34,7 +36,11 @@ role=${1:-web}
 
 case "$role" in
     web)
-        become gunicorn app.wsgi:application -c app/gunicorn_conf.py "$@"
+        case "${WEB_SERVER:-gunicorn}" in
+            gunicorn) become gunicorn app.wsgi:application -c app/gunicorn_conf.py "$@" ;;
+            granian) become python -m app.granian_server ;;
+            *) echo "WEB_SERVER must be gunicorn or granian, not '$WEB_SERVER'" >&2; exit 2 ;;
+        esac
         ;;
     worker)
         # prefork children write metric samples apart from the web's (which gunicorn wipes);

@@ -27,7 +27,7 @@ from opentelemetry.semconv.attributes.http_attributes import (
 from opentelemetry.semconv.attributes.url_attributes import URL_PATH
 from opentelemetry.trace import SpanKind, StatusCode
 
-from app.kernel.observability.tracing import extract_context, tracer
+from app.kernel.observability.tracing import CurrentSpan, context_of_request
 
 PATH = f"{__name__}.TracingMiddleware"
 INTERNAL_PATH = f"{__name__}.InternalTracingMiddleware"
@@ -65,11 +65,11 @@ class InternalTracingMiddleware:
 
     def __call__(self, request: Any) -> Any:
         method = request.method or ""
-        with tracer.start_as_current_span(
+        with CurrentSpan(
             method,
-            context=extract_context(request.headers),
+            {HTTP_REQUEST_METHOD: method, URL_PATH: request.path},
             kind=SpanKind.SERVER,
-            attributes={HTTP_REQUEST_METHOD: method, URL_PATH: request.path},
+            context=context_of_request(request.META),
         ) as span:
             response = self.get_response(request)
             match = getattr(request, "resolver_match", None)

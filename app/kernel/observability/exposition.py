@@ -1,8 +1,9 @@
 """Where each process kind's samples are scraped (docs/observability.md "Prometheus"):
 
-- **web** (gunicorn): ``GET /metrics`` (:mod:`.views`) of any worker answers for all of them
-  (multiprocess mode: ``PROMETHEUS_MULTIPROC_DIR``, set up by ``app/gunicorn_conf.py``), plus
-  the outbox backlog read from the database (:mod:`.outbox_collector`).
+- **web** (gunicorn or granian): ``GET /metrics`` (:mod:`.views`) of any worker answers for
+  all of them (multiprocess mode: ``PROMETHEUS_MULTIPROC_DIR``, set up by
+  ``app/gunicorn_conf.py`` or ``app/granian_server.py``), plus the outbox backlog read from
+  the database (:mod:`.outbox_collector`).
 - **worker** (Celery prefork): the children write their samples under the worker's own
   ``PROMETHEUS_MULTIPROC_DIR`` (``docker/entrypoint.sh worker`` sets one apart from the
   web's); with ``SEAMS_METRICS_PORT`` set the worker's main process serves them summed on
@@ -37,7 +38,8 @@ def multiprocess_dir() -> str | None:
 def process_registry(*extra: Collector) -> CollectorRegistry:
     """This process kind's samples: every process's files in multiprocess mode, else this
     process's registry; plus ``extra`` collectors."""
-    if multiprocess_dir():
+    if directory := multiprocess_dir():
+        forget_exited_processes(Path(directory))
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     elif not extra:
@@ -48,6 +50,20 @@ def process_registry(*extra: Collector) -> CollectorRegistry:
     for collector in extra:
         registry.register(collector)
     return registry
+
+
+def forget_exited_processes(directory: Path) -> None:
+    """Mark dead every process whose live gauges are in ``directory`` but which has exited,
+    so that its last values (a breaker it saw open) drop out; its counters are kept. A
+    server with an exit hook (gunicorn, Celery) already does so; granian has none."""
+    for path in directory.glob("gauge_live*_*.db"):
+        pid = int(path.stem.rpartition("_")[2])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            multiprocess.mark_process_dead(pid, str(directory))
+        except PermissionError:  # alive, someone else's
+            pass
 
 
 class _Of(Collector):

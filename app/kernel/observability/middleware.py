@@ -28,7 +28,7 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def request_id_of(request) -> str:
-    given = request.headers.get("X-Request-ID", "")
+    given = request.META.get("HTTP_X_REQUEST_ID", "")  # not .headers: it parses them all
     return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 

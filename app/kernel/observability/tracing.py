@@ -146,10 +146,11 @@ def context_of(traceparent: str | None) -> otel_context.Context:
     return _propagator.extract({"traceparent": traceparent})
 
 
-def extract_context(headers: Any) -> otel_context.Context:
-    """The OpenTelemetry context received in ``headers`` (``traceparent``, ``tracestate``;
-    any mapping with ``get``, such as Django's ``request.headers``)."""
-    return _propagator.extract(headers)
+def context_of_request(meta: dict[str, Any]) -> otel_context.Context:
+    """The OpenTelemetry context a WSGI request received (``request.META``: read without
+    parsing every header into ``request.headers``)."""
+    carrier = {name: meta.get(f"HTTP_{name.upper()}") for name in ("traceparent", "tracestate")}
+    return _propagator.extract({name: value for name, value in carrier.items() if value})
 
 
 def trace_id_of(traceparent: str | None) -> int:
@@ -198,16 +199,23 @@ def _entry(
     return f"{module}.{function}", attributes
 
 
-class _ModuleSpan:
-    """The span of one module entry, current for the block, ended at its exit; an exception
+class CurrentSpan:
+    """A span on the SDK's tracer, current for the block, ended at its exit; an exception
     is recorded on it and sets its status to error (as ``start_as_current_span`` does). A
-    class, not the SDK's three nested generator context managers: it runs for every api
-    call, handler and task."""
+    class, not the SDK's three nested generator context managers through the proxy tracer:
+    it runs for every api call, handler, task and internal call."""
 
     __slots__ = ("span", "token")
 
-    def __init__(self, name: str, attributes: dict[str, str]) -> None:
-        self.span = _sdk_tracer.start_span(name, attributes=attributes)
+    def __init__(
+        self,
+        name: str,
+        attributes: dict[str, Any],
+        *,
+        kind: SpanKind = SpanKind.INTERNAL,
+        context: otel_context.Context | None = None,
+    ) -> None:
+        self.span = _sdk_tracer.start_span(name, context, kind, attributes)
 
     def __enter__(self) -> Span:
         self.token = otel_context.attach(trace.set_span_in_context(self.span))
@@ -233,7 +241,7 @@ def module_span(
     call, an event handler or a task; a ``nullcontext`` while tracing is off."""
     if not _enabled:
         return _NO_SPAN
-    return _ModuleSpan(*_entry(module, entry, function, delivery, event))
+    return CurrentSpan(*_entry(module, entry, function, delivery, event))
 
 
 def producer_span(name: str, traceparent: str | None, **attributes: Any) -> Span:

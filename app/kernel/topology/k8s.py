@@ -79,7 +79,7 @@ def config_map(topology: Topology, service: Service, host: str) -> dict[str, Any
         "FORWARDED_ALLOW_IPS": "*",
         "SEAMS_TRUSTED_PROXIES": "1",  # the Ingress appends the client's address
         "LOG_FORMAT": "json",
-        # gthread: calls from other services keep their connections (ADR 0006)
+        # granian: calls from other services keep their connections (ADR 0020)
         **web_env(topology, environ_={}),
         **{
             f"SEAMS_SERVICE_URL_{other.name.upper()}": f"http://{web_name(other)}:{PORT}"

@@ -42,9 +42,13 @@ ROLES = ("web", "worker", "relay", "beat")
 # /metrics; beat only enqueues, it records nothing of its own)
 METRICS_OFFSETS = {"web": 0, "worker": 100, "relay": 200}
 SERVICE_HOST = "127.0.0.1"  # services listen on loopback: only the edge is public
-# gunicorn threads per web worker of a service that other services call: gthread keeps
-# their connections alive, where the sync worker closes one per call (ADR 0006)
+# The web of a service that other services call: granian (ADR 0020), which keeps their
+# connections alive without gunicorn's per-request hand-off between threads, with this many
+# threads per worker; or, with WEB_SERVER=gunicorn, gthread with as many (the sync worker
+# closes a connection per call: ADR 0006).
+INTERNAL_WEB_SERVER = "granian"
 INTERNAL_WEB_THREADS = "4"
+THREADS_VARIABLE = {"granian": "GRANIAN_BLOCKING_THREADS", "gunicorn": "GUNICORN_THREADS"}
 
 
 @dataclass(frozen=True)
@@ -90,12 +94,17 @@ def service_urls(
 
 def web_env(topology: Topology, environ_: Mapping[str, str] | None = None) -> dict[str, str]:
     """What a web role adds to its service's environment: in a topology of several services
-    (each called by the others) threads, so calls reuse their connections; ``GUNICORN_THREADS``
-    in the environment wins."""
+    (each called by the others) :data:`INTERNAL_WEB_SERVER` with threads, so calls reuse
+    their connections; ``WEB_SERVER`` and the server's threads variable in the environment
+    win."""
     environ_ = os.environ if environ_ is None else environ_
     if len(topology.services) < 2:
         return {}
-    return {"GUNICORN_THREADS": environ_.get("GUNICORN_THREADS") or INTERNAL_WEB_THREADS}
+    server = environ_.get("WEB_SERVER") or INTERNAL_WEB_SERVER
+    if server not in THREADS_VARIABLE:
+        raise TopologyError(f"WEB_SERVER must be one of {sorted(THREADS_VARIABLE)}, not {server!r}")
+    threads = THREADS_VARIABLE[server]
+    return {"WEB_SERVER": server, threads: environ_.get(threads) or INTERNAL_WEB_THREADS}
 
 
 def port_of(url: str) -> int:

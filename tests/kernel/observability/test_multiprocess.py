@@ -1,6 +1,7 @@
 """Several processes of one kind (gunicorn workers, Celery prefork children) write their
 samples to one multiprocess directory; a scrape of that kind adds them up, and a dead
-process's live gauges (the breaker state) drop out while its counters stay."""
+process's live gauges (the breaker state) drop out while its counters stay: marked dead by
+its server's exit hook (gunicorn, Celery), or found gone at the next scrape (granian)."""
 
 from __future__ import annotations
 
@@ -23,21 +24,23 @@ for _ in range(times):
 with metrics.handler_run("probe", "probe.react", "probe.Multi", "async"):
     pass
 metrics.breaker_listener("payments")  # closed: 0
-print(os.getpid())
+print(os.getpid(), flush=True)
+sys.stdin.read()  # alive until told to go
 """
 
 
-def record(directory: Path, times: int) -> int:
-    done = subprocess.run(
+def record(directory: Path, times: int) -> subprocess.Popen[str]:
+    """A process that recorded its samples and lives on until its stdin is closed."""
+    process = subprocess.Popen(
         [sys.executable, "-c", RECORD, str(times)],
         cwd=ROOT,
         env={"PROMETHEUS_MULTIPROC_DIR": str(directory), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
         text=True,
-        timeout=60,
-        check=True,
     )
-    return int(done.stdout.strip())
+    assert int(process.stdout.readline()) == process.pid
+    return process
 
 
 def sample(registry, name: str, **labels: str) -> float | None:
@@ -45,7 +48,7 @@ def sample(registry, name: str, **labels: str) -> float | None:
 
 
 def test_a_scrape_sums_the_processes_of_its_kind(tmp_path, monkeypatch):
-    pids = [record(tmp_path, times) for times in (1, 2, 3)]
+    processes = [record(tmp_path, times) for times in (1, 2, 3)]
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
 
     registry = process_registry()
@@ -60,8 +63,12 @@ def test_a_scrape_sums_the_processes_of_its_kind(tmp_path, monkeypatch):
     )
     assert sample(registry, "seams_remote_breaker_state", module="payments") == 0
 
-    for pid in pids:  # what gunicorn's child_exit and the worker's child hook do
-        multiprocess.mark_process_dead(pid, str(tmp_path))
+    first, *others = processes
+    multiprocess.mark_process_dead(first.pid, str(tmp_path))  # gunicorn's child_exit, Celery's
+    first.communicate()
+    assert sample(process_registry(), "seams_remote_breaker_state", module="payments") == 0
+    for process in others:  # exited with no hook to say so: the scrape finds them gone
+        process.communicate()
     registry = process_registry()
     assert sample(registry, "seams_remote_breaker_state", module="payments") is None
     assert sample(registry, "seams_events_published_total", event="probe.Multi") == 6

@@ -1,6 +1,7 @@
-"""A real service process for the remote-binding tests: gunicorn (the ``web`` role, threaded
-workers for keep-alive) serving one service of a topology on its own database, migrated
-first with the same environment. Started and stopped by the tests' fixtures."""
+"""A real service process for the remote-binding tests: the ``web`` role as a topology of
+several services runs it (granian, keep-alive: ADR 0020) serving one service of a topology on
+its own database, migrated first with the same environment. Started and stopped by the
+tests' fixtures."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import psycopg
 from django.conf import settings
 
 from app.kernel.topology import files as topology_files
+from app.kernel.topology.processes import web_env
 from tests.app.conftest import ROOT, clean_env
 
 PORTS = range(18110, 18150)  # this suite's share of the port range
@@ -65,7 +67,8 @@ def drop_postgres_database(url: str) -> None:
 
 
 class LiveService:
-    """``SEAMS_TOPOLOGY=<topology> SEAMS_SERVICE=<service>`` gunicorn on a free port."""
+    """``SEAMS_TOPOLOGY=<topology> SEAMS_SERVICE=<service>``, the ``web`` role on a free
+    port."""
 
     def __init__(self, *, topology: str, service: str, main_url: str, log: Path) -> None:
         self.service = service
@@ -79,7 +82,8 @@ class LiveService:
             HOST="127.0.0.1",
             PORT=str(self.port),
             WEB_CONCURRENCY="1",
-            GUNICORN_THREADS="4",
+            # the web server and threads the topology's processes run (granian, ADR 0020)
+            **web_env(topology_files.load(topology), environ_={}),
             LOG_FORMAT="json",
             LOG_LEVEL="WARNING",
             PROMETHEUS_MULTIPROC_DIR=str(log.parent / f"prometheus-{service}"),

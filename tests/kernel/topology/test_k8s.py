@@ -92,9 +92,10 @@ def test_each_service_is_placed_by_its_config_map_and_secrets_are_references_onl
     assert config["SEAMS_SERVICE_URL_MONOLITH"] == "http://seams-monolith-web:8000"
     assert config["SEAMS_TRUSTED_PROXIES"] == "1"  # behind the Ingress
     assert "seams-payments-web" in config["ALLOWED_HOSTS"].split(",")
-    assert config["GUNICORN_THREADS"] == "4"  # called by other services: keep-alive
+    assert config["WEB_SERVER"] == "granian"  # called by other services: keep-alive
+    assert config["GRANIAN_BLOCKING_THREADS"] == "4"
     monolith = by_kind(manifests("monolith"), "ConfigMap")["seams-monolith-config"]["data"]
-    assert "GUNICORN_THREADS" not in monolith
+    assert "WEB_SERVER" not in monolith
     for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SEAMS_INTERNAL_KEYS"):
         assert name not in config
     container = by_kind(docs, "Deployment")["seams-payments-worker"]["spec"]["template"]["spec"][

@@ -60,18 +60,26 @@ def test_a_service_url_from_the_environment_wins(tmp_path):
     assert found["monolith-worker"].env["SEAMS_SERVICE_URL_PAYMENTS"] == "http://127.0.0.1:9500"
 
 
-def test_web_roles_of_a_split_topology_run_threads_so_internal_calls_keep_alive(tmp_path):
+def test_web_roles_of_a_split_topology_run_granian_so_internal_calls_keep_alive(tmp_path):
     found = plan(tmp_path)
     for name in load("split").services:
-        assert found[f"{name}-web"].env["GUNICORN_THREADS"] == processes.INTERNAL_WEB_THREADS
-        assert "GUNICORN_THREADS" not in found[f"{name}-worker"].env
-    assert plan(tmp_path, GUNICORN_THREADS="8")["payments-web"].env["GUNICORN_THREADS"] == "8"
+        assert found[f"{name}-web"].env["WEB_SERVER"] == "granian"
+        assert found[f"{name}-web"].env["GRANIAN_BLOCKING_THREADS"] == "4"
+        assert "WEB_SERVER" not in found[f"{name}-worker"].env
+    threads = plan(tmp_path, GRANIAN_BLOCKING_THREADS="8")["payments-web"].env
+    assert threads["GRANIAN_BLOCKING_THREADS"] == "8"
+    # gunicorn on request: gthread, threaded as granian would be
+    gunicorn = plan(tmp_path, WEB_SERVER="gunicorn")["payments-web"].env
+    assert gunicorn["WEB_SERVER"] == "gunicorn" and gunicorn["GUNICORN_THREADS"] == "4"
+    assert "GRANIAN_BLOCKING_THREADS" not in gunicorn
+    with pytest.raises(TopologyError, match="WEB_SERVER"):
+        plan(tmp_path, WEB_SERVER="uwsgi")
     (web,) = [
         p
         for p in processes.plan("monolith", port=9000, state_dir=tmp_path, environ_={})
         if p.role == "web"
     ]
-    assert "GUNICORN_THREADS" not in web.env  # one service: nobody calls it, sync workers
+    assert "WEB_SERVER" not in web.env  # one service: nobody calls it, gunicorn's sync workers
 
 
 def test_a_service_on_the_edge_port_is_refused_naming_the_variable(tmp_path):

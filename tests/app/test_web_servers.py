@@ -1,4 +1,5 @@
-"""The web role for real: gunicorn with two workers, metrics summed across them, JSON logs."""
+"""The web role for real, on gunicorn and on granian (``WEB_SERVER``): two workers, metrics
+summed across them and kept when one dies, JSON logs, a clean stop."""
 
 from __future__ import annotations
 
@@ -41,13 +42,13 @@ def wait_until_serving(port: int, process, deadline: float = 60) -> None:
     until = time.monotonic() + deadline
     while time.monotonic() < until:
         if process.poll() is not None:
-            raise AssertionError(f"gunicorn exited with {process.returncode}")
+            raise AssertionError(f"the web server exited with {process.returncode}")
         try:
             if get(port, "/healthz/")[0] == 200:
                 return
         except OSError:
             time.sleep(0.2)
-    raise AssertionError("gunicorn did not answer /healthz/ in time")
+    raise AssertionError("the web server did not answer /healthz/ in time")
 
 
 def healthz_count(metrics_text: str) -> float:
@@ -67,9 +68,14 @@ def worker_pids(master_pid: int) -> list[int]:
     return [int(pid) for pid in children]
 
 
-@pytest.fixture
-def web(tmp_path):
-    """``docker/entrypoint.sh web``: two sync workers, JSON logs, a stale metrics directory."""
+# the logger of each server's own lines (boot, worker exits)
+SERVER_LOGGER = {"gunicorn": "gunicorn.error", "granian": "_granian"}
+
+
+@pytest.fixture(params=sorted(SERVER_LOGGER))
+def web(tmp_path, request):
+    """``docker/entrypoint.sh web``: two workers (gunicorn's sync ones, or granian's), JSON
+    logs, a stale metrics directory."""
 
     metrics_dir = tmp_path / "prometheus"
     metrics_dir.mkdir()
@@ -79,7 +85,10 @@ def web(tmp_path):
     env = clean_env(
         HOST="127.0.0.1",
         PORT=str(port),
+        WEB_SERVER=request.param,
         WEB_CONCURRENCY="2",
+        # granian stops a worker it is still respawning only at this timeout (ADR 0020)
+        GUNICORN_GRACEFUL_TIMEOUT="5",
         LOG_FORMAT="json",
         PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -95,10 +104,15 @@ def web(tmp_path):
     try:
         wait_until_serving(port, process)
         yield SimpleNamespace(
-            port=port, process=process, metrics_dir=metrics_dir, log_path=log_path
+            server=request.param,
+            port=port,
+            process=process,
+            metrics_dir=metrics_dir,
+            log_path=log_path,
         )
     finally:
-        process.send_signal(signal.SIGTERM)
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -112,14 +126,14 @@ def test_metrics_add_up_across_workers_and_survive_a_dead_worker(web):
 
     for _ in range(10):
         assert get(web.port, "/healthz/")[0] == 200
-    # A worker that served some of them dies (as at a timeout or max_requests): its counts
-    # must not vanish from the total.
+    # A worker that served some of them dies (as at a timeout or max_requests, or a crash):
+    # its counts must not vanish from the total. Both servers start another.
     served = {int(path.stem.split("_")[-1]) for path in web.metrics_dir.glob("counter_*.db")}
     [victim, *_] = sorted(served & set(worker_pids(web.process.pid)))
     os.kill(victim, signal.SIGTERM)
     until = time.monotonic() + 30
     while victim in worker_pids(web.process.pid) or len(worker_pids(web.process.pid)) < 2:
-        assert time.monotonic() < until, "gunicorn did not replace the worker"
+        assert time.monotonic() < until, f"{web.server} did not replace the worker"
         time.sleep(0.1)
     for _ in range(10):
         assert get(web.port, "/healthz/")[0] == 200
@@ -140,12 +154,29 @@ def test_every_request_is_one_json_line(web):
             records.append(json.loads(line))
         except ValueError:
             not_json.append(line)
-    assert not not_json, not_json  # gunicorn's own lines are JSON too
+    assert not not_json, not_json  # the server's own lines are JSON too
     requests = [r for r in records if r["event"] == "request" and r["path"] != "/healthz/"]
     assert [(r["path"], r["status"]) for r in requests] == [("/missing/", 404), ("/readyz/", 200)]
     healthz = [r for r in records if r["event"] == "request" and r["path"] == "/healthz/"]
     assert len(healthz) >= 2  # the readiness polls of the fixture, plus these two
-    assert any(r["logger"] == "gunicorn.error" for r in records)
+    assert any(r["logger"] == SERVER_LOGGER[web.server] for r in records)
+
+
+def test_sigterm_stops_every_worker_and_exits_cleanly(web):
+    workers = worker_pids(web.process.pid)
+    assert len(workers) == 2
+    web.process.send_signal(signal.SIGTERM)
+    assert web.process.wait(timeout=30) == 0
+    assert all(exited(pid) for pid in workers)
+
+
+def exited(pid: int) -> bool:
+    """``pid`` is gone, or a zombie nobody reaped yet (its state in ``/proc``: ``Z``)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rpartition(")")[2].split()[0] == "Z"
 
 
 def test_config_wipes_metrics_at_start_and_marks_dead_workers(tmp_path, monkeypatch):
@@ -175,3 +206,39 @@ def test_config_reads_the_environment(monkeypatch):
     assert config["bind"] == "0.0.0.0:9123"
     assert config["workers"] == 5
     assert config["accesslog"] is None  # the app logs each request once
+
+
+def test_granian_reads_the_same_environment():
+    from granian.constants import HTTPModes, Interfaces
+
+    from app import granian_server
+
+    options = granian_server.options(
+        {
+            "HOST": "0.0.0.0",  # noqa: S104
+            "PORT": "9123",
+            "WEB_CONCURRENCY": "5",
+            "GRANIAN_BLOCKING_THREADS": "4",
+            "DJANGO_ENV": "production",
+        }
+    )
+    assert (options["address"], options["port"], options["workers"]) == ("0.0.0.0", 9123, 5)  # noqa: S104
+    assert options["blocking_threads"] == 4
+    assert options["interface"] is Interfaces.WSGI and options["http"] is HTTPModes.http1
+    assert options["respawn_failed_workers"] and not options["log_access"]
+    formatter = options["log_dictconfig"]["formatters"]["structlog"]
+    assert "JSONRenderer" in repr(formatter["processors"])  # production: JSON lines
+    assert options["log_dictconfig"]["loggers"]["_granian"]["propagate"]
+
+
+def test_a_scrape_forgets_the_live_gauges_of_processes_that_exited(tmp_path):
+    from app.kernel.observability.exposition import forget_exited_processes
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    alive = os.getpid()
+    for name in (f"gauge_livemax_{dead.pid}", f"counter_{dead.pid}", f"gauge_livemax_{alive}"):
+        (tmp_path / f"{name}.db").write_bytes(b"")
+    forget_exited_processes(tmp_path)
+    left = sorted(path.stem for path in tmp_path.iterdir())
+    assert left == sorted([f"counter_{dead.pid}", f"gauge_livemax_{alive}"])
