@@ -26,13 +26,27 @@ checkouts per second of wall-clock time and per second of the round process's CP
 median, lowest and highest of its per-round ratios to that round's ``bare``. On a shared,
 busy machine the CPU-time figure is the steadier one: other processes' load stretches the
 wall clock of a round, not the CPU time its own work takes.
+
+    .venv/bin/python bench/tracing_overhead.py --topology [--rounds 2]
+
+measures the same on ``make up`` instead (production profile: gunicorn, Celery, the relay,
+PostgreSQL and Redis, every process traced), through ``make bench-checkout``'s harness
+(``bench/checkout/run.py``, its environment variables apply; defaults here
+``BENCH_CONCURRENCY=4,8``, ``BENCH_SECONDS=12``, no profile): ``up`` with
+``OTEL_SDK_DISABLED=true`` and ``up`` exporting every span (``always_on``) over OTLP/HTTP to
+a receiver in a process of its own that reads and drops them, alternated ``--rounds``
+times. Reported per system: the peak checkouts confirmed per second and the CPU every
+process of the topology took per checkout, and for each pair the traced one against the
+one before it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -222,11 +236,95 @@ def one_round(mode: str, databases: Databases, checkouts: int, endpoint: str) ->
     return [float(figure) for figure in done.stdout.strip().splitlines()[-1].split()]
 
 
+class _Discard(BaseHTTPRequestHandler):
+    """Reads an export and answers 200: a collector that costs the topology nothing."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _checkouts(run: dict) -> list[dict]:
+    """The checkout phase of each concurrency of one harness run."""
+    return run["phases"]["checkout"]
+
+
+def topology(rounds: int) -> None:
+    """``make up`` untraced and traced, alternated, through the checkout harness."""
+    port = _free_port()
+    # the receiver in a process of its own: the harness's load client is not slowed by it
+    receiver = subprocess.Popen([sys.executable, __file__, "--discard", str(port)])
+    off = "up:OTEL_SDK_DISABLED=true"
+    on = (
+        "up:OTEL_TRACES_EXPORTER=otlp,OTEL_TRACES_SAMPLER=always_on,"
+        f"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:{port}/v1/traces"
+    )
+    specs = [off, on] * rounds
+    env = {"BENCH_CONCURRENCY": "4,8", "BENCH_SECONDS": "12", "BENCH_PROFILE": "0", **os.environ}
+    label = "tracing-topology"
+    try:
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench/checkout/run.py"), "--label", label,
+             *(arg for spec in specs for arg in ("--system", spec))],
+            cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+    finally:
+        receiver.kill()
+    summarize(label, traced=[spec == on for spec in specs])
+
+
+def summarize(label: str, traced: list[bool]) -> None:
+    """Per system and per pair (untraced, traced), from the harness's saved results."""
+    rounds = len(traced) // 2
+    results = ROOT / "bench" / "checkout" / "results"
+    runs = [
+        json.loads((results / f"{label}-{n}-up.json").read_text()) for n in range(1, 2 * rounds + 1)
+    ]
+    print("system: peak checkouts confirmed/s; CPU ms per checkout, all processes, per concurrency")
+    for on, run in zip(traced, runs, strict=True):
+        phases = _checkouts(run)
+        cpu = ", ".join(f"{p['cpu_ms_per_op']['all']:.1f}" for p in phases)
+        peak = max(p["rate"] for p in phases)
+        print(f"  {'traced' if on else 'off':6}  {peak:5.1f}/s  {cpu}")
+    for pair in range(rounds):
+        plain, traced = runs[2 * pair], runs[2 * pair + 1]
+        rate = [max(p["rate"] for p in _checkouts(r)) for r in (plain, traced)]
+        cpu = [
+            statistics.mean(p["cpu_ms_per_op"]["all"] for p in _checkouts(r))
+            for r in (plain, traced)
+        ]
+        print(
+            f"round {pair + 1}, traced / off: checkouts per second {rate[1] / rate[0]:.2f}x "
+            f"(cost {1 - rate[1] / rate[0]:+.1%}), CPU per checkout {cpu[1] / cpu[0]:.2f}x"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--checkouts", type=int, default=60)
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rounds", type=int, help="default 4; with --topology 2")
+    parser.add_argument("--topology", action="store_true", help="make up, off vs traced")
+    parser.add_argument("--discard", type=int, help=argparse.SUPPRESS)  # the receiver
     args = parser.parse_args()
+    if args.discard:
+        ThreadingHTTPServer(("127.0.0.1", args.discard), _Discard).serve_forever()
+    if args.topology:
+        topology(args.rounds or 2)
+        return
+    args.rounds = args.rounds or 4
     receiver = _Receiver()
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     endpoint = f"http://127.0.0.1:{receiver.server_address[1]}/v1/traces"
