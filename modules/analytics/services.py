@@ -11,9 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError
-
-from app.kernel.topology import atomic_on
+from app.kernel.topology import atomic_on, create_unless_taken
 from modules.analytics.models import LineFact, OrderFact
 
 Line = tuple[str, int, Decimal]  # sku, quantity, unit price
@@ -38,22 +36,21 @@ def _record(
         for sku, quantity, unit_price in lines:
             by_sku[sku][0] += quantity
             by_sku[sku][1] += unit_price * quantity
-        try:
-            with atomic_on(OrderFact):
-                fact = OrderFact.objects.create(
-                    order_id=order_id,
-                    customer_id=customer_id,
-                    total=total,
-                    currency=currency,
-                    **{stamp: at},
-                )
+        with atomic_on(OrderFact, savepoint=False):  # the fact and its lines, or neither
+            fact = create_unless_taken(
+                OrderFact,
+                order_id=order_id,
+                customer_id=customer_id,
+                total=total,
+                currency=currency,
+                **{stamp: at},
+            )
+            if fact is not None:  # else a concurrent delivery recorded it first
                 LineFact.objects.bulk_create(
                     LineFact(order=fact, sku=sku, quantity=qty, revenue=revenue)
                     for sku, (qty, revenue) in sorted(by_sku.items())
                 )
-            return
-        except IntegrityError:  # a concurrent delivery recorded it first
-            pass
+                return
     known.filter(**{f"{stamp}__isnull": True}).update(**{stamp: at})
 
 

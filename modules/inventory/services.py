@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError
-
 from app.kernel.events import publish
-from app.kernel.topology import atomic_on
+from app.kernel.topology import atomic_on, create_unless_taken
 from modules.inventory.events import (
     StockLine,
     StockReleased,
@@ -56,15 +54,6 @@ def _reservation_locked(order_id: int) -> Reservation | None:
     return Reservation.objects.select_for_update().filter(order_id=order_id).first()
 
 
-def _create_reservation(**fields) -> Reservation | None:
-    """Insert the order's reservation row; ``None`` when a concurrent caller won the race."""
-    try:
-        with atomic_on(StockItem):
-            return Reservation.objects.create(**fields)
-    except IntegrityError:
-        return None
-
-
 def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> Reservation:
     """Reserve every line for ``order_id`` or none of them; once per order."""
     wanted = merge_lines(lines)
@@ -83,7 +72,8 @@ def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> Reserva
             ]
             line_dicts = [{"sku": sku, "quantity": qty} for sku, qty in wanted.items()]
             if short:
-                reservation = _create_reservation(
+                reservation = create_unless_taken(
+                    Reservation,
                     order_id=order_id,
                     status=Reservation.Status.FAILED,
                     lines=line_dicts,
@@ -93,8 +83,8 @@ def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> Reserva
                     continue
                 publish(StockReservationFailed(order_id=order_id, unavailable_skus=tuple(short)))
                 return reservation
-            reservation = _create_reservation(
-                order_id=order_id, status=Reservation.Status.RESERVED, lines=line_dicts
+            reservation = create_unless_taken(
+                Reservation, order_id=order_id, status=Reservation.Status.RESERVED, lines=line_dicts
             )
             if reservation is None:
                 continue
@@ -116,8 +106,8 @@ def stock_release(*, order_id: int) -> Reservation:
         with atomic_on(StockItem):
             reservation = _reservation_locked(order_id)
             if reservation is None:
-                reservation = _create_reservation(
-                    order_id=order_id, status=Reservation.Status.RELEASED, lines=[]
+                reservation = create_unless_taken(
+                    Reservation, order_id=order_id, status=Reservation.Status.RELEASED, lines=[]
                 )
                 if reservation is None:
                     continue

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError
-
-from app.kernel.topology import atomic_on
+from app.kernel.topology import create_unless_taken
 from modules.notifications.models import Notification
 
 
@@ -18,11 +16,9 @@ def notification_create(
     existing = Notification.objects.filter(order_id=order_id, kind=kind).first()
     if existing is not None:
         return existing, False
-    try:
-        with atomic_on(Notification):
-            notification = Notification.objects.create(
-                customer_id=customer_id, order_id=order_id, kind=kind, message=message
-            )
-    except IntegrityError:  # a concurrent delivery of the same event won
+    notification = create_unless_taken(
+        Notification, customer_id=customer_id, order_id=order_id, kind=kind, message=message
+    )
+    if notification is None:  # a concurrent delivery of the same event won
         return Notification.objects.get(order_id=order_id, kind=kind), False
     return notification, True

@@ -10,10 +10,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import IntegrityError
 
 from app.kernel.events import publish
-from app.kernel.topology import atomic_on
+from app.kernel.topology import atomic_on, create_unless_taken
 from modules.payments.events import PaymentCaptured, PaymentDeclined, PaymentRefunded
 from modules.payments.models import LedgerEntry, Payment, Wallet
 
@@ -78,15 +77,6 @@ def _payment_locked(order_id: int) -> Payment | None:
     return Payment.objects.select_for_update().filter(order_id=order_id).first()
 
 
-def _create_payment(**fields) -> Payment | None:
-    """Insert the order's Payment row; ``None`` when a concurrent caller won the race."""
-    try:
-        with atomic_on(Wallet):
-            return Payment.objects.create(**fields)
-    except IntegrityError:
-        return None
-
-
 def payment_capture(*, order_id: int, customer_id: int, amount: Decimal) -> Payment:
     """Charge ``amount`` for ``order_id`` once: captured when the wallet covers it, else declined.
 
@@ -105,7 +95,8 @@ def payment_capture(*, order_id: int, customer_id: int, amount: Decimal) -> Paym
                 return existing
             wallet = _wallet_locked(customer_id)
             if wallet.balance >= amount:
-                payment = _create_payment(
+                payment = create_unless_taken(
+                    Payment,
                     order_id=order_id,
                     customer_id=customer_id,
                     amount=amount,
@@ -123,7 +114,8 @@ def payment_capture(*, order_id: int, customer_id: int, amount: Decimal) -> Paym
                     )
                 )
                 return payment
-            payment = _create_payment(
+            payment = create_unless_taken(
+                Payment,
                 order_id=order_id,
                 customer_id=customer_id,
                 amount=amount,
@@ -154,7 +146,8 @@ def payment_refund(*, order_id: int) -> Payment:
         with atomic_on(Wallet):
             payment = _payment_locked(order_id)
             if payment is None:
-                payment = _create_payment(
+                payment = create_unless_taken(
+                    Payment,
                     order_id=order_id,
                     amount=Decimal("0.00"),  # the Decimal the row reads back as, not 0
                     status=Payment.Status.VOIDED,

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from contextlib import ContextDecorator
 from functools import cache
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db import router as django_router  # not .router, this package's own
+from django.db.models.constants import OnConflict
 
 from app.kernel.topology.files import load, service_named
 from app.kernel.topology.schema import (
@@ -42,6 +44,7 @@ __all__ = (
     "Topology",
     "TopologyError",
     "atomic_on",
+    "create_unless_taken",
     "current",
     "database_of",
     "hosts_every_service",
@@ -99,22 +102,88 @@ class atomic_on(ContextDecorator):
     """``transaction.atomic`` on the database holding ``model``'s table, picked when the
     block starts: what a module's services use (``with atomic_on(Order):`` or
     ``@atomic_on(Order)``), so their transaction is the one their writes go to in every
-    topology; a bare ``transaction.atomic()`` is on ``default``, which may not be it."""
+    topology; a bare ``transaction.atomic()`` is on ``default``, which may not be it.
+    ``savepoint=False``: inside another transaction, no savepoint (as ``atomic``'s)."""
 
-    def __init__(self, model: type[models.Model]) -> None:
+    def __init__(self, model: type[models.Model], *, savepoint: bool = True) -> None:
         self.model = model
+        self.savepoint = savepoint
         self._atomic: transaction.Atomic | None = None
 
     def _recreate_cm(self) -> atomic_on:  # a fresh one per decorated call (thread-safe)
-        return type(self)(self.model)
+        return type(self)(self.model, savepoint=self.savepoint)
 
     def __enter__(self) -> None:
-        self._atomic = transaction.atomic(using=django_router.db_for_write(self.model))
+        self._atomic = transaction.atomic(
+            using=django_router.db_for_write(self.model), savepoint=self.savepoint
+        )
         self._atomic.__enter__()
 
     def __exit__(self, *exc: object) -> None:
         assert self._atomic is not None
         self._atomic.__exit__(*exc)
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def create_unless_taken(model: type[M], **fields: object) -> M | None:
+    """Insert one ``model`` row on its module's database, in one statement: the saved
+    instance, or ``None`` when a row with the same unique key is there already (a concurrent
+    caller won the race), where ``create()`` in a savepoint with ``except IntegrityError``
+    takes three round trips. Only a unique conflict counts: a foreign-key, check or
+    not-null violation still raises ``IntegrityError``.
+
+    The insert is Django's own (``QuerySet._insert``, what ``save()`` and ``bulk_create()``
+    use: defaults and ``auto_now`` values filled in alike; no ``pre_save``/``post_save``
+    signals, which nothing here listens to), asked to ignore conflicts and return the
+    generated columns: ``INSERT … ON CONFLICT DO NOTHING RETURNING`` on PostgreSQL, which
+    ignores unique conflicts only; ``INSERT OR IGNORE … RETURNING`` on SQLite, which also
+    skips a row that breaks another constraint, so there a skipped row is checked against
+    the model's unique keys before it is taken for a lost race."""
+    instance = model(**fields)
+    meta = model._meta
+    using = django_router.db_for_write(model)
+    returning = meta.db_returning_fields
+    rows = model._base_manager._insert(
+        [instance],
+        fields=[field for field in meta.local_concrete_fields if field is not meta.auto_field],
+        returning_fields=returning,
+        using=using,
+        on_conflict=OnConflict.IGNORE,
+    )
+    if not rows or rows[0] is None:
+        if connections[using].vendor != "postgresql" and not _key_taken(instance, using):
+            raise IntegrityError(f"{meta.label}: the row breaks a constraint: {fields}")
+        return None
+    for field, value in zip(returning, rows[0], strict=True):
+        setattr(instance, field.attname, value)
+    instance._state.adding = False
+    instance._state.db = using
+    return instance
+
+
+def _key_taken(instance: models.Model, using: str) -> bool:
+    """Whether a row with one of ``instance``'s unique keys (unique fields, unconditional
+    field-only unique constraints, ``unique_together``) exists."""
+    meta = instance._meta
+    keys = [
+        (field.name,)
+        for field in meta.local_concrete_fields
+        if field.unique and not field.primary_key
+    ]
+    keys += [tuple(names) for names in meta.unique_together]
+    keys += [
+        tuple(constraint.fields)
+        for constraint in meta.constraints
+        if isinstance(constraint, models.UniqueConstraint)
+        and constraint.fields
+        and constraint.condition is None
+    ]
+    rows = instance.__class__._base_manager.using(using)
+    return any(
+        rows.filter(**{name: getattr(instance, name) for name in key}).exists() for key in keys
+    )
 
 
 def is_remote(caller: str | None, callee: str) -> bool:

@@ -29,12 +29,12 @@ SPLIT = settings.SEAMS_TOPOLOGY != "monolith"
 PINS = {
     "POST /api/v1/orders/ with an Idempotency-Key": (14, 14),
     "delivery start, decide before reserving": (13, 49),
-    "stock_reserve": (8, 8),
+    "stock_reserve": (6, 6),
     "record reserved, decide capture": (5, 5),
-    "payment_capture": (10, 10),
+    "payment_capture": (7, 7),
     "record captured, decide commit": (5, 5),
     "stock_commit": (6, 6),
-    "the whole checkout: POST, saga, delivery bookkeeping, reactions": (102, 265),
+    "the whole checkout: POST, saga, delivery bookkeeping, reactions": (94, 257),
 }
 
 
