@@ -257,11 +257,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _checkouts(run: dict) -> list[dict]:
-    """The checkout phase of each concurrency of one harness run."""
-    return run["phases"]["checkout"]
-
-
 def topology(rounds: int) -> None:
     """``make up`` untraced and traced, alternated, through the checkout harness."""
     port = _free_port()
@@ -272,43 +267,45 @@ def topology(rounds: int) -> None:
         "up:OTEL_TRACES_EXPORTER=otlp,OTEL_TRACES_SAMPLER=always_on,"
         f"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:{port}/v1/traces"
     )
-    specs = [off, on] * rounds
     env = {"BENCH_CONCURRENCY": "4,8", "BENCH_SECONDS": "12", "BENCH_PROFILE": "0", **os.environ}
     label = "tracing-topology"
     try:
         subprocess.run(
             [sys.executable, str(ROOT / "bench/checkout/run.py"), "--label", label,
-             *(arg for spec in specs for arg in ("--system", spec))],
+             *(arg for _ in range(rounds) for spec in (off, on) for arg in ("--system", spec))],
             cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
     finally:
         receiver.kill()
-    summarize(label, traced=[spec == on for spec in specs])
+    summarize(label, rounds)
 
 
-def summarize(label: str, traced: list[bool]) -> None:
-    """Per system and per pair (untraced, traced), from the harness's saved results."""
-    rounds = len(traced) // 2
+def summarize(label: str, rounds: int) -> None:
+    """Per system and per pair (untraced, then traced), from the harness's saved results."""
+    sys.path.insert(0, str(ROOT))
+    from bench.checkout.report import peak
+
     results = ROOT / "bench" / "checkout" / "results"
     runs = [
         json.loads((results / f"{label}-{n}-up.json").read_text()) for n in range(1, 2 * rounds + 1)
     ]
+
+    def cpu(run: dict) -> list[float]:
+        return [phase["cpu_ms_per_op"]["all"] for phase in run["phases"]["checkout"]]
+
     print("system: peak checkouts confirmed/s; CPU ms per checkout, all processes, per concurrency")
-    for on, run in zip(traced, runs, strict=True):
-        phases = _checkouts(run)
-        cpu = ", ".join(f"{p['cpu_ms_per_op']['all']:.1f}" for p in phases)
-        peak = max(p["rate"] for p in phases)
-        print(f"  {'traced' if on else 'off':6}  {peak:5.1f}/s  {cpu}")
+    for n, run in enumerate(runs):
+        kind = "traced" if n % 2 else "off"
+        print(
+            f"  {kind:6}  {peak(run, 'checkout'):5.1f}/s  {', '.join(f'{c:.1f}' for c in cpu(run))}"
+        )
     for pair in range(rounds):
         plain, traced = runs[2 * pair], runs[2 * pair + 1]
-        rate = [max(p["rate"] for p in _checkouts(r)) for r in (plain, traced)]
-        cpu = [
-            statistics.mean(p["cpu_ms_per_op"]["all"] for p in _checkouts(r))
-            for r in (plain, traced)
-        ]
+        rate = peak(traced, "checkout") / peak(plain, "checkout")
+        spent = statistics.mean(cpu(traced)) / statistics.mean(cpu(plain))
         print(
-            f"round {pair + 1}, traced / off: checkouts per second {rate[1] / rate[0]:.2f}x "
-            f"(cost {1 - rate[1] / rate[0]:+.1%}), CPU per checkout {cpu[1] / cpu[0]:.2f}x"
+            f"round {pair + 1}, traced / off: checkouts per second {rate:.2f}x "
+            f"(cost {1 - rate:+.1%}), CPU per checkout {spent:.2f}x"
         )
 
 
