@@ -3,10 +3,10 @@ services, which the other services call (ADR 0020).
 
     python -m app.granian_server        # what ``docker/entrypoint.sh web`` runs for it
 
-granian parses HTTP in Rust and keeps each connection on its own event loop, where
+granian reads and writes HTTP in Rust and runs the application on a Python thread, where
 gunicorn's gthread worker hands every request of a kept-alive connection from its poller
-thread to a worker thread and back; on a call between services that hand-off cost more than
-the call's own work (docs/benchmarks.md, "Remote module api call"). The public edge of a
+thread to a worker thread and back; against a trivial app that hand-off was half the cost
+of a call (docs/benchmarks.md, "Remote module api call"). The public edge of a
 single-service deployment stays on gunicorn (``app/gunicorn_conf.py``).
 
 Read from the environment, as ``app/gunicorn_conf.py`` reads it: ``HOST``, ``PORT``,
