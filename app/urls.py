@@ -1,6 +1,7 @@
 """URL map of the deployable: the front door (``/``), one include per module under
-``/api/v1/<module>/``, and the internal endpoint other services call module apis through
-(``/internal/api/``)."""
+``/api/v1/<module>/``, and the internal endpoint other services deliver events through
+(``/internal/events/``). Module api calls from other services (``/internal/api/``) are
+answered before Django's URL map, by :class:`app.kernel.remote.server.ApiEndpoint`."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -11,7 +12,6 @@ from app.kernel.events import internal as events_internal
 from app.kernel.frontdoor import front_door
 from app.kernel.health import healthz, readyz
 from app.kernel.observability.views import metrics_view
-from app.kernel.remote import server as remote_server
 
 urlpatterns = [
     path("", front_door, name="front-door"),
@@ -22,11 +22,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     # service to service only (signed; not in the OpenAPI schema; never routed from the edge)
-    path(
-        "internal/api/<str:module>/<str:function>/",
-        remote_server.call_view,
-        name="internal-api",
-    ),
     path("internal/events/<str:module>/", events_internal.receive_view, name="internal-events"),
 ]
 

@@ -1,12 +1,13 @@
-"""WSGI entry point used by gunicorn (``app.wsgi:application``)."""
+"""WSGI entry point used by gunicorn and granian (``app.wsgi:application``)."""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
-from app.kernel.remote.handler import ServiceApplication
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
+django_application = get_wsgi_application()  # sets Django up: what follows imports models
 
-# /internal/ (calls from other services) on a lean handler, the rest on Django's full stack
-application = ServiceApplication(get_wsgi_application())
+from app.kernel.remote.handler import ServiceApplication  # noqa: E402
+
+# /internal/ (calls from other services) on lean paths, the rest on Django's full stack
+application = ServiceApplication(django_application)

@@ -14,8 +14,8 @@ call is ``payments_api.balance_get(customer_id=...)`` (one indexed read):
 - bound local: called as ``payments`` (same service: a function call), strict mode off
   (production) and on (development and tests);
 - bound remote: called from no module, with ``SEAMS_SERVICE_URL_PAYMENTS`` pointing at the
-  live service: signing, JSON, one pooled keep-alive connection, the server's lean internal
-  handler, the internal endpoint, the same read;
+  live service: signing, JSON, one pooled keep-alive connection, the service's api endpoint
+  (answered before Django's request handler, ADR 0022), the same read;
 - bound remote to a second payments service on gunicorn's gthread worker (4 threads: what
   split topologies ran before ADR 0020; keep-alive, but each request handed from gunicorn's
   poller thread to a worker thread and back);

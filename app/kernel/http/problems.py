@@ -231,11 +231,13 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonR
     )
 
 
+# The problem of an unhandled exception, wherever it is answered.
+SERVER_ERROR = {
+    "code": "server-error",
+    "title": "Internal server error.",
+    "detail": "An unexpected error occurred; it has been logged.",
+}
+
+
 def server_error(request: HttpRequest) -> JsonResponse:
-    return problem_response(
-        request,
-        500,
-        code="server-error",
-        title="Internal server error.",
-        detail="An unexpected error occurred; it has been logged.",
-    )
+    return problem_response(request, 500, **SERVER_ERROR)

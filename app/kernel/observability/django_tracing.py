@@ -19,15 +19,8 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from opentelemetry.instrumentation.django import DjangoInstrumentor
 from opentelemetry.instrumentation.django.middleware.otel_middleware import _DjangoMiddleware
-from opentelemetry.semconv.attributes.http_attributes import (
-    HTTP_REQUEST_METHOD,
-    HTTP_RESPONSE_STATUS_CODE,
-    HTTP_ROUTE,
-)
-from opentelemetry.semconv.attributes.url_attributes import URL_PATH
-from opentelemetry.trace import SpanKind, StatusCode
 
-from app.kernel.observability.tracing import CurrentSpan, context_of_request
+from app.kernel.observability.tracing import server_span
 
 PATH = f"{__name__}.TracingMiddleware"
 INTERNAL_PATH = f"{__name__}.InternalTracingMiddleware"
@@ -51,32 +44,17 @@ def instrument() -> None:
 
 
 class InternalTracingMiddleware:
-    """The server span of a call from another service (``/internal/``), continuing the
-    caller's W3C trace context: the span the Django instrumentation's middleware would make,
-    named ``POST <route>``, with the method, path, route and status, and nothing else.
-
-    The instrumentation's middleware collects every request attribute (headers, URL, client,
-    server) on each request; on an internal call that cost more CPU than Django's request
-    handling and the call's own work together (docs/benchmarks.md, ADR 0006).
-    """
+    """The server span (:class:`~app.kernel.observability.tracing.ServerSpan`) of a call
+    from another service to a Django view under ``/internal/`` (event deliveries), named
+    ``POST <route>``, continuing the caller's trace."""
 
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response
 
     def __call__(self, request: Any) -> Any:
-        method = request.method or ""
-        with CurrentSpan(
-            method,
-            {HTTP_REQUEST_METHOD: method, URL_PATH: request.path},
-            kind=SpanKind.SERVER,
-            context=context_of_request(request.META),
-        ) as span:
+        span = server_span(request.method or "", request.path, request.META)
+        with span:
             response = self.get_response(request)
             match = getattr(request, "resolver_match", None)
-            if match is not None and match.route:
-                span.update_name(f"{method} {match.route}")
-                span.set_attribute(HTTP_ROUTE, match.route)
-            span.set_attribute(HTTP_RESPONSE_STATUS_CODE, response.status_code)
-            if response.status_code >= 500:
-                span.set_status(StatusCode.ERROR)
+            span.answered(match.route if match is not None else None, response.status_code)
             return response

@@ -129,8 +129,10 @@ def route_of(request: HttpRequest) -> str:
     return match.route if match is not None and match.route else UNMATCHED_ROUTE
 
 
-def observe_request(request: HttpRequest, status: int, seconds: float, module: str | None) -> None:
-    labels = (request.method or "", route_of(request), str(status), module or NO_MODULE)
+def observe_request(
+    method: str, route: str, status: int, seconds: float, module: str | None
+) -> None:
+    labels = (method, route, str(status), module or NO_MODULE)
     HTTP_REQUESTS.labels(*labels).inc()
     HTTP_REQUEST_DURATION.labels(*labels).observe(seconds)
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 import structlog
 from django.utils.functional import LazyObject
 from opentelemetry import trace
 
 from app.kernel.modules import module_of
-from app.kernel.observability.metrics import observe_request
+from app.kernel.observability.metrics import observe_request, route_of
 from app.kernel.observability.tracing import MODULE
 
 log = structlog.get_logger("seams.request")
@@ -27,8 +29,9 @@ log = structlog.get_logger("seams.request")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
-def request_id_of(request) -> str:
-    given = request.META.get("HTTP_X_REQUEST_ID", "")  # not .headers: it parses them all
+def request_id_of(environ: Mapping[str, Any]) -> str:
+    """The request id a request's ``environ`` (``request.META``) carries, else a new one."""
+    given = environ.get("HTTP_X_REQUEST_ID", "")  # not request.headers: it parses them all
     return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
@@ -51,12 +54,38 @@ def user_id_of(request) -> int | str | None:
     return getattr(user, "id", None)
 
 
+def record_request(
+    method: str,
+    path: str,
+    route: str,
+    status: int,
+    seconds: float,
+    module: str | None,
+    user_id: int | str | None = None,
+) -> None:
+    """Count and time one request (``seams_http_*``) and log its ``request`` line: for
+    Django's request path (:class:`RequestLogMiddleware`) and for the internal api endpoint
+    (:class:`~app.kernel.remote.server.ApiEndpoint`), which Django's handler does not run."""
+    observe_request(method, route, status, seconds, module)
+    fields: dict[str, Any] = {
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": round(seconds * 1000, 2),
+    }
+    if module:
+        fields["module"] = module
+    if user_id is not None:
+        fields["user_id"] = user_id
+    log.info("request", **fields)
+
+
 class RequestLogMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        request_id = request_id_of(request)
+        request_id = request_id_of(request.META)
         request.request_id = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
@@ -66,19 +95,17 @@ class RequestLogMiddleware:
             seconds = time.perf_counter() - started
             response["X-Request-ID"] = request_id
             module = module_of_view(request)
-            observe_request(request, response.status_code, seconds, module)
-            fields = {
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
-                "duration_ms": round(seconds * 1000, 2),
-            }
             if module:
-                fields["module"] = module
                 trace.get_current_span().set_attribute(MODULE, module)
-            if (user_id := user_id_of(request)) is not None:
-                fields["user_id"] = user_id
-            log.info("request", **fields)
+            record_request(
+                request.method or "",
+                request.path,
+                route_of(request),
+                response.status_code,
+                seconds,
+                module,
+                user_id_of(request),
+            )
             return response
         finally:
             structlog.contextvars.clear_contextvars()

@@ -22,13 +22,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.semconv.attributes.http_attributes import (
+    HTTP_REQUEST_METHOD,
+    HTTP_RESPONSE_STATUS_CODE,
+    HTTP_ROUTE,
+)
+from opentelemetry.semconv.attributes.url_attributes import URL_PATH
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -146,9 +152,9 @@ def context_of(traceparent: str | None) -> otel_context.Context:
     return _propagator.extract({"traceparent": traceparent})
 
 
-def context_of_request(meta: dict[str, Any]) -> otel_context.Context:
-    """The OpenTelemetry context a WSGI request received (``request.META``: read without
-    parsing every header into ``request.headers``)."""
+def context_of_request(meta: Mapping[str, Any]) -> otel_context.Context:
+    """The OpenTelemetry context a WSGI request received (its ``environ``, or Django's
+    ``request.META``: read without parsing every header into ``request.headers``)."""
     carrier = {name: meta.get(f"HTTP_{name.upper()}") for name in ("traceparent", "tracestate")}
     return _propagator.extract({name: value for name, value in carrier.items() if value})
 
@@ -242,6 +248,75 @@ def module_span(
     if not _enabled:
         return _NO_SPAN
     return CurrentSpan(*_entry(module, entry, function, delivery, event))
+
+
+class ServerSpan(CurrentSpan):
+    """The ``SERVER`` span of a call from another service, continuing the W3C trace context
+    its ``environ`` carries, with the method, path, route and status, and nothing else (not
+    the Django instrumentation's span: it collects every request attribute on each request,
+    which on an internal call cost more CPU than the call's own work, ADR 0006).
+
+    Named ``<method> <route>``; once the call has :meth:`entered` a module's api, the span is
+    that module-entry span too (``<module>.<function>``, delivery ``remote``): one span per
+    remote call, not a server span with the entry inside (ADR 0022)."""
+
+    __slots__ = ("method", "module")
+
+    def __init__(self, method: str, path: str, environ: Mapping[str, Any]) -> None:
+        super().__init__(
+            method,
+            {HTTP_REQUEST_METHOD: method, URL_PATH: path},
+            kind=SpanKind.SERVER,
+            context=context_of_request(environ),
+        )
+        self.method = method
+        self.module: str | None = None
+
+    def entered(self, module: str, function: str) -> None:
+        """The call runs ``module``'s api ``function``."""
+        name, attributes = _entry(module, "api", function, "remote", None)
+        self.span.update_name(name)
+        self.span.set_attributes(attributes)
+        self.module = module
+
+    def answered(self, route: str | None, status: int) -> None:
+        """Record the outcome (a 5xx is an error), and the route."""
+        span = self.span
+        if route:
+            if self.module is None:
+                span.update_name(f"{self.method} {route}")
+            span.set_attribute(HTTP_ROUTE, route)
+        span.set_attribute(HTTP_RESPONSE_STATUS_CODE, status)
+        if status >= 500:
+            span.set_status(StatusCode.ERROR)
+
+
+class Untraced:
+    """:func:`server_span` while tracing is off: the same calls, doing nothing."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def entered(self, module: str, function: str) -> None:
+        return None
+
+    def answered(self, route: str | None, status: int) -> None:
+        return None
+
+
+_UNTRACED = Untraced()
+
+
+def server_span(method: str, path: str, environ: Mapping[str, Any]) -> ServerSpan | Untraced:
+    """The :class:`ServerSpan` of a call from another service; a no-op while tracing is off."""
+    if not _enabled:
+        return _UNTRACED
+    return ServerSpan(method, path, environ)
 
 
 def producer_span(name: str, traceparent: str | None, **attributes: Any) -> Span:

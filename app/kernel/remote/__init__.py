@@ -10,8 +10,10 @@ change. The topology decides (:func:`app.kernel.topology.is_remote`), per call.
 - :mod:`.binding`: the registry of api functions and the local, strict-local and remote calls;
 - :mod:`.client`: pooled keep-alive HTTP, timeouts, retries (idempotent functions only), a
   circuit breaker and a concurrency bound per remote module;
-- :mod:`.server`: the internal endpoint ``POST /internal/api/<module>/<function>/``;
-- :mod:`.handler`: the service's WSGI application, ``/internal/`` on a lean Django handler;
+- :mod:`.server`: the internal endpoint ``POST /internal/api/<module>/<function>/``, a WSGI
+  application answered before Django's request handler (ADR 0022);
+- :mod:`.handler`: the service's WSGI application: module api calls to that endpoint, the
+  other ``/internal/`` paths (event deliveries) to a lean Django handler;
 - :mod:`.signing`: HMAC request signatures between services (rotating keys);
 - :mod:`.contracts`: each module's api as a committed JSON schema (``contracts/api/``);
 - :mod:`.checks`: system checks ``seams.E012`` (keyword-only, wire-able signatures) and

@@ -47,7 +47,6 @@ from app.kernel.remote.channels import (
     TransportChannel,
 )
 from app.kernel.remote.errors import RemoteCallFailed
-from app.kernel.remote.handler import ServiceApplication
 
 if TYPE_CHECKING:
     from app.kernel.remote.binding import ApiFunction
@@ -128,6 +127,10 @@ class InProcessApp:
 
 def in_process_application() -> InProcessApp:
     """The service's own WSGI application (as gunicorn serves it), called in process."""
+    # not at the top: the handler imports the endpoint, which imports the binding, which
+    # imports this module
+    from app.kernel.remote.handler import ServiceApplication
+
     return InProcessApp(ServiceApplication(get_wsgi_application()))
 
 

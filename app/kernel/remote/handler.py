@@ -1,16 +1,20 @@
-"""The WSGI application of a service: internal calls take a lean Django handler.
+"""The WSGI application of a service: internal calls skip the public middleware stack.
 
 Requests under ``/internal/`` come from other services, signed (:mod:`.signing`), never from
-a browser or through the edge. They skip the public middleware stack (security headers and
-HTTPS redirects, sessions, CSRF, authentication, messages, static files): none of it applies
-to a signed service-to-service call, and on this path it cost more than the call itself
-(docs/benchmarks.md). What they keep is Django's request handling (URL resolution, the
-``request_started``/``request_finished`` signals that recycle database connections,
-``handler500`` for an unhandled error), a lean server span continuing the caller's trace when
-tracing is on (:class:`~app.kernel.observability.django_tracing.InternalTracingMiddleware`,
-not the instrumentation's middleware), and :data:`INTERNAL_MIDDLEWARE`: the request log,
-which binds the caller's request id and trace context and counts the request, and the
-problem-details net for Django's own HTML error pages.
+a browser or through the edge. None of the public middleware stack applies to them
+(security headers and HTTPS redirects, sessions, CSRF, authentication, messages, static
+files), and on this path it cost more than the call itself (docs/benchmarks.md):
+
+- module api calls (``/internal/api/``) go to their own WSGI application,
+  :class:`~app.kernel.remote.server.ApiEndpoint`, before Django's request handler (ADR 0022);
+- the other internal paths (event deliveries) take :class:`InternalHandler`: Django's request
+  handling (URL resolution, the ``request_started``/``request_finished`` signals that
+  recycle database connections, ``handler500`` for an unhandled error), a lean server span
+  continuing the caller's trace when tracing is on
+  (:class:`~app.kernel.observability.django_tracing.InternalTracingMiddleware`, not the
+  instrumentation's middleware), and :data:`INTERNAL_MIDDLEWARE`: the request log, which
+  binds the caller's request id and trace context and counts the request, and the
+  problem-details net for Django's own HTML error pages.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.module_loading import import_string
+
+from app.kernel.remote import server
 
 INTERNAL_PREFIX = "/internal/"
 TRACING_MIDDLEWARE = "app.kernel.observability.django_tracing.TracingMiddleware"
@@ -66,12 +72,17 @@ class InternalHandler(WSGIHandler):
 
 
 class ServiceApplication:
-    """``/internal/…`` to :class:`InternalHandler`, every other path to ``public``."""
+    """``/internal/api/…`` to :class:`~app.kernel.remote.server.ApiEndpoint`, the rest of
+    ``/internal/…`` to :class:`InternalHandler`, every other path to ``public``."""
 
     def __init__(self, public: WSGIApp) -> None:
         self.public = public
         self.internal = InternalHandler()
+        self.api = server.ApiEndpoint()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
-        internal = environ.get("PATH_INFO", "").startswith(INTERNAL_PREFIX)
-        return (self.internal if internal else self.public)(environ, start_response)
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(INTERNAL_PREFIX):
+            return self.public(environ, start_response)
+        api = path.startswith(server.PREFIX)
+        return (self.api if api else self.internal)(environ, start_response)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 HEADER = "Seams-Signature"
-_META = "HTTP_SEAMS_SIGNATURE"  # the header as WSGI names it
+ENVIRON_KEY = "HTTP_SEAMS_SIGNATURE"  # the header as WSGI names it (environ, request.META)
 WINDOW_SECONDS = 300
 
 
@@ -91,4 +91,9 @@ def verify(method: str, path: str, body: bytes, header: str, *, now: float | Non
 def verify_request(request: HttpRequest) -> None:
     """:func:`verify` a Django request (raises :class:`SignatureError`)."""
     # META, not request.headers: that would parse every header of every internal call
-    verify(request.method or "", request.get_full_path(), request.body, request.META.get(_META, ""))
+    verify(
+        request.method or "",
+        request.get_full_path(),
+        request.body,
+        request.META.get(ENVIRON_KEY, ""),
+    )

@@ -32,7 +32,8 @@ def anonymous_client() -> APIClient:
 def assert_problem(response, status: int) -> dict:
     """``response`` is an RFC 9457 problem with ``status``; returns its body."""
     assert response.status_code == status, (response.status_code, response.content[:500])
-    assert response["Content-Type"].startswith("application/problem+json"), response["Content-Type"]
+    content_type = response.headers["Content-Type"]  # a Django or an httpx response
+    assert content_type.startswith("application/problem+json"), content_type
     body = response.json()
     assert body["status"] == status
     assert body["type"].startswith("urn:seams:problem:")

@@ -1,5 +1,5 @@
-"""A call from another service (``/internal/``) gets one lean server span in the caller's
-trace, not the Django instrumentation's span."""
+"""A call from another service (``/internal/api/``) gets one lean server span in the
+caller's trace, not the Django instrumentation's span, and that span is the module entry."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def served() -> httpx.Client:
     return httpx.Client(transport=transport, base_url="http://service.internal")
 
 
-def test_an_internal_call_is_a_server_span_in_the_callers_trace(spans):
+def test_an_internal_call_is_one_server_span_in_the_callers_trace_entering_the_module(spans):
     with served() as http:
         response = signed_post(
             http,
@@ -30,14 +30,27 @@ def test_an_internal_call_is_a_server_span_in_the_callers_trace(spans):
             traceparent=f"00-{CALLER_TRACE}-{CALLER_SPAN}-01",
         )
     assert response.status_code == 200
-    (server,) = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
-    assert server.name == "POST internal/api/<str:module>/<str:function>/"
+    (server,) = spans.get_finished_spans()
+    assert server.kind is SpanKind.SERVER
+    assert server.name == "rmtest.item_get"
     assert format(server.context.trace_id, "032x") == CALLER_TRACE
     assert format(server.parent.span_id, "016x") == CALLER_SPAN
+    assert server.attributes["http.route"] == "internal/api/<str:module>/<str:function>/"
     assert server.attributes["http.response.status_code"] == 200
     assert server.attributes["url.path"] == "/internal/api/rmtest/item_get/"
-    (entry,) = [s for s in spans.get_finished_spans() if s.attributes.get(tracing.MODULE)]
-    assert entry.parent.span_id == server.context.span_id  # the module's span inside it
+    assert server.attributes[tracing.MODULE] == "rmtest"
+    assert server.attributes[tracing.KIND] == "api"
+    assert server.attributes[tracing.FUNCTION] == "item_get"
+    assert server.attributes[tracing.DELIVERY] == "remote"
+
+
+def test_a_call_that_reaches_no_function_is_named_by_its_route(spans):
+    with served() as http:
+        response = signed_post(http, "/internal/api/rmtest/nothing_here/", {})
+    assert response.status_code == 404
+    (server,) = spans.get_finished_spans()
+    assert server.name == "POST internal/api/<str:module>/<str:function>/"
+    assert tracing.MODULE not in server.attributes
 
 
 def test_an_internal_call_that_fails_is_an_error_span(spans):

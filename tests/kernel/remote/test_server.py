@@ -1,33 +1,43 @@
-"""The internal endpoint: what it serves, how it answers, what the callee side sees."""
+"""The internal endpoint: what it serves, how it answers, what the callee side sees.
+
+Requests go to the service's WSGI application as granian and gunicorn serve it (through
+httpx's WSGI transport): the endpoint is not in Django's URL map.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 
+import httpx
 import pytest
 import structlog
-from django.test import Client
+from django.core.signals import request_finished, request_started
 from drf_spectacular.generators import SchemaGenerator
+from prometheus_client import REGISTRY
 
 from app.kernel import topology
 from app.kernel.observability.tracing import trace_id_of, traceparent_of, tracer
-from app.kernel.remote import client, signing
-from tests.kernel.http.auth import assert_problem
+from app.kernel.remote import client, server, signing
+from tests.kernel.http.auth import access_token, assert_problem
 from tests.kernel.remote.conftest import in_process_transport
 from tests.kernel.remote.throwaway import load
 
 rmtest = load("rmtest")
 
 
-def call(path: str, body: object):
-    data = json.dumps(body).encode()
-    return Client().post(
-        path,
-        data=data,
-        content_type="application/json",
-        HTTP_SEAMS_SIGNATURE=signing.sign("POST", path, data),
-    )
+def send(method: str, path: str, data: bytes, **headers: str | None) -> httpx.Response:
+    """A request to the service's application, signed unless ``Seams-Signature`` is given
+    (``None``: no signature)."""
+    headers.setdefault(signing.HEADER, signing.sign(method, path, data))
+    sent = {"Content-Type": "application/json"}
+    sent.update({name: value for name, value in headers.items() if value is not None})
+    with httpx.Client(transport=in_process_transport(), base_url="http://service.internal") as http:
+        return http.request(method, path, content=data, headers=sent)
+
+
+def call(path: str, body: object) -> httpx.Response:
+    return send("POST", path, json.dumps(body).encode())
 
 
 def test_a_typed_error_is_a_200_error_envelope():
@@ -56,11 +66,88 @@ def test_a_module_this_service_does_not_host_is_404(settings):
     assert call("/internal/api/payments/balance_get/", {"customer_id": 1}).status_code != 404
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/internal/api/rmtest/", "/internal/api/rmtest/note_add/x/", "/internal/api/rmtest/note-add/"],
+)
+def test_a_path_outside_the_route_is_404_and_nothing_runs(path):
+    rmtest.CALLS.clear()
+    assert_problem(call(path, {"text": "x"}), 404)
+    assert rmtest.CALLS == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("is_staff", [False, True], ids=["customer", "staff"])
+def test_a_token_staff_or_not_does_not_get_past_the_signature(is_staff):
+    rmtest.CALLS.clear()
+    token = access_token(user_id=1, is_staff=is_staff)
+    response = send(
+        "POST",
+        "/internal/api/rmtest/note_add/",
+        b'{"text": "x"}',
+        **{signing.HEADER: None, "Authorization": f"Bearer {token}"},
+    )
+    assert_problem(response, 401)
+    assert rmtest.CALLS == []
+
+
 def test_only_post_is_allowed():
-    path = "/internal/api/rmtest/note_add/"
-    response = Client().get(path, HTTP_SEAMS_SIGNATURE=signing.sign("GET", path, b""))
+    response = send("GET", "/internal/api/rmtest/note_add/", b"")
     assert_problem(response, 405)
-    assert response["Allow"] == "POST"
+    assert response.headers["Allow"] == "POST"
+
+
+def test_a_body_over_the_upload_limit_is_413_and_nothing_runs(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 64
+    rmtest.CALLS.clear()
+    assert_problem(call("/internal/api/rmtest/note_add/", {"text": "x" * 100}), 413)
+    assert rmtest.CALLS == []
+
+
+def test_a_call_runs_inside_djangos_request_signals():
+    """What recycles database connections and starts the embedded dispatcher on Django's
+    request path runs for an api call too: once before it, once after."""
+    seen: list[str] = []
+
+    def started(**kwargs):
+        seen.append("started")
+
+    def finished(**kwargs):
+        seen.append("finished")
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    try:
+        rmtest.CALLS.clear()
+        assert call("/internal/api/rmtest/note_add/", {"text": "hi"}).status_code == 200
+    finally:
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+    assert seen == ["started", "finished"]
+    assert rmtest.CALLS == ["hi"]
+
+
+def test_a_call_is_counted_and_logged_once_as_the_callee_module(caplog):
+    labels = {"method": "POST", "route": server.ROUTE, "status": "200", "module": "rmtest"}
+
+    def count() -> float:
+        return REGISTRY.get_sample_value("seams_http_requests_total", labels) or 0.0
+
+    before = count()
+    with caplog.at_level(logging.INFO, logger="seams.request"):
+        response = send(
+            "POST", "/internal/api/rmtest/item_get/", b'{"name": "x"}', **{"X-Request-ID": "r-7"}
+        )
+    assert response.status_code == 200
+    assert count() == before + 1
+    (line,) = [r.msg for r in caplog.records if isinstance(r.msg, dict)]
+    assert line["event"] == "request"
+    assert line["request_id"] == "r-7"
+    assert (line["path"], line["status"], line["module"]) == (
+        "/internal/api/rmtest/item_get/",
+        200,
+        "rmtest",
+    )
 
 
 @pytest.mark.parametrize(
@@ -76,14 +163,7 @@ def test_arguments_that_do_not_fit_are_400_and_nothing_runs(body):
 
 
 def test_malformed_json_is_400():
-    path = "/internal/api/rmtest/note_add/"
-    response = Client().post(
-        path,
-        data=b"{nope",
-        content_type="application/json",
-        HTTP_SEAMS_SIGNATURE=signing.sign("POST", path, b"{nope"),
-    )
-    assert_problem(response, 400)
+    assert_problem(send("POST", "/internal/api/rmtest/note_add/", b"{nope"), 400)
 
 
 def test_an_unexpected_exception_is_a_logged_500(caplog):

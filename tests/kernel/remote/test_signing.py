@@ -7,10 +7,10 @@ import json
 import time
 
 import pytest
-from django.test import Client
 
 from app.kernel.remote import signing
 from tests.kernel.http.auth import assert_problem
+from tests.kernel.remote.test_server import send
 from tests.kernel.remote.throwaway import load
 
 rmtest = load("rmtest")
@@ -21,15 +21,13 @@ OLD_KEY, NEW_KEY = "o" * 40, "n" * 40
 
 @pytest.fixture
 def post(settings):
-    """POST ``BODY`` to the internal endpoint with a CSRF-enforcing browser-like client."""
+    """POST ``BODY`` to the internal endpoint signed with ``signature`` (``None``: none)."""
     rmtest.CALLS.clear()
-    browser = Client(enforce_csrf_checks=True)
 
-    def send(signature: str | None, body: bytes = BODY):
-        headers = {} if signature is None else {"HTTP_SEAMS_SIGNATURE": signature}
-        return browser.post(PATH, data=body, content_type="application/json", **headers)
+    def post(signature: str | None, body: bytes = BODY):
+        return send("POST", PATH, body, **{signing.HEADER: signature})
 
-    return send
+    return post
 
 
 def test_a_signed_request_runs_the_function(post):
