@@ -34,7 +34,7 @@ def test_with_the_cache_down_requests_go_through_unthrottled_not_as_500(settings
     """Redis is down (nothing listens where the cache points): throttling fails open."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "app.kernel.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
