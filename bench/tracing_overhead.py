@@ -14,6 +14,8 @@ of its own, in three modes, interleaved:
 - ``bare``: ``OTEL_SDK_DISABLED=true`` and the metric hooks replaced by no-ops (the code
   before issue 12, as near as one process can get);
 - ``metrics``: tracing off, metrics on (the cost of the metrics alone);
+- ``unexported``: the production default, the SDK recording spans for the ids on log lines
+  and across processes with no exporter (``OTEL_TRACES_EXPORTER=none``: no psycopg spans);
 - ``traced``: the SDK with the always-on sampler, every span exported over OTLP/HTTP
   (batch processor, protobuf) to a receiver in this process that reads and drops them;
 - ``traced-no-sql``: the same without the psycopg instrumentation
@@ -59,7 +61,8 @@ import psycopg
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 ROOT = Path(__file__).resolve().parent.parent
-MODES = ("bare", "metrics", "traced", "traced-no-sql")
+MODES = ("bare", "metrics", "unexported", "traced", "traced-no-sql")
+TRACED = {"unexported", "traced", "traced-no-sql"}  # the SDK installed
 CHECKOUT_SPAN = "POST api/v1/orders/"
 
 ROUND = r"""
@@ -223,9 +226,9 @@ def one_round(mode: str, databases: Databases, checkouts: int, endpoint: str) ->
         "CELERY_TASK_ALWAYS_EAGER": "true",
         "THROTTLE_USER": "100000/min",
         "LOG_LEVEL": "WARNING",
-        "OTEL_SDK_DISABLED": "false" if mode.startswith("traced") else "true",
+        "OTEL_SDK_DISABLED": "false" if mode in TRACED else "true",
         "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "psycopg" if mode == "traced-no-sql" else "",
-        "OTEL_TRACES_EXPORTER": "otlp",
+        "OTEL_TRACES_EXPORTER": "none" if mode == "unexported" else "otlp",
         "OTEL_TRACES_SAMPLER": "always_on",
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": endpoint,
     }
@@ -346,7 +349,7 @@ def main() -> None:
             ratios = [r[clock] / b[clock] for r, b in zip(rates[mode], rates["bare"], strict=True)]
             ratio = statistics.median(ratios)
             print(
-                f"  {mode:8} median {statistics.median(runs):6.1f}/s  ratio to bare (same round)"
+                f"  {mode:13} median {statistics.median(runs):6.1f}/s  ratio to bare (same round)"
                 f" median {ratio:.3f} [{min(ratios):.3f}-{max(ratios):.3f}]  cost {1 - ratio:+.1%}"
                 f"  ({', '.join(f'{r:.1f}' for r in runs)})"
             )

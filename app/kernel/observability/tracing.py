@@ -7,7 +7,10 @@ messages), and module-entry spans (ADR 0015).
   :func:`module_span` is a ``nullcontext`` (tracing off, next to no cost).
 - ``OTEL_TRACES_EXPORTER`` (default ``none``; comma-separated ``otlp``, ``console``,
   ``none``): the SDK records spans (ids propagate and reach the logs) and exports them
-  through a batch processor per exporter. The OTLP exporter reads its own
+  through a batch processor per exporter. With ``none`` the psycopg instrumentation is not
+  installed: a statement's span is a leaf, never current while a line is logged and never
+  propagated, so with nothing exporting it nobody can see it, and it was most of what
+  tracing cost a checkout (docs/benchmarks.md "Tracing"). The OTLP exporter reads its own
   ``OTEL_EXPORTER_OTLP_*`` variables; ``OTEL_TRACES_SAMPLER`` / ``OTEL_TRACES_SAMPLER_ARG``
   choose the sampler (default ``parentbased_always_on``); ``OTEL_SERVICE_NAME`` names the
   service (default ``seams``, or ``seams-<SEAMS_SERVICE>``);
@@ -83,6 +86,15 @@ def disabled_instrumentations() -> set[str]:
     return {name.strip() for name in names if name.strip()}
 
 
+def left_out_instrumentations() -> set[str]:
+    """The instrumentations not installed: :func:`disabled_instrumentations`, and psycopg
+    while no exporter is configured (its statement spans could only be exported)."""
+    left_out = disabled_instrumentations()
+    if not exporter_names():
+        left_out.add("psycopg")
+    return left_out
+
+
 def configure_tracing(*, service: str = "") -> bool:
     """Install the SDK provider and the instrumentations, once per process (later calls do
     nothing). Returns whether tracing is on."""
@@ -122,7 +134,7 @@ def configure_tracing(*, service: str = "") -> bool:
         "psycopg": lambda: PsycopgInstrumentor().instrument(enable_commenter=False),
         "httpx": HTTPXClientInstrumentor().instrument,
     }
-    for name in set(instrumentations) - disabled_instrumentations():
+    for name in set(instrumentations) - left_out_instrumentations():
         instrumentations[name]()
     _enabled = True
     return True
