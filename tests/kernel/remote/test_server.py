@@ -209,3 +209,17 @@ def test_the_callee_runs_as_its_module_with_the_callers_request_id_and_trace(rmt
 def test_an_internal_call_is_logged_by_the_callee_not_again_by_the_client_library():
     assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
     assert logging.getLogger("seams.request").isEnabledFor(logging.INFO)
+
+
+def test_a_malformed_content_length_is_400_before_anything_is_read():
+    answered: list[str] = []
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/internal/api/rmtest/note_add/",
+        "CONTENT_LENGTH": "twelve",
+        "wsgi.input": None,  # reading it would fail
+    }
+    endpoint = client.InProcessApp(server.ApiEndpoint())  # the test's connections left alone
+    body = b"".join(endpoint(environ, lambda status, headers: answered.append(status)))
+    assert answered == ["400 Bad Request"]
+    assert json.loads(body)["type"] == "urn:seams:problem:malformed-request"
