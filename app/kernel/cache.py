@@ -2,7 +2,7 @@
 
 Django's ``RedisCacheClient.get_client`` builds a new ``redis.Redis`` around the pool for
 every cache operation, and redis-py's ``Redis.__init__`` rebuilds its table of ~170 response
-callbacks each time (redis/redis-py#3624): on this machine ~120 µs of CPU per operation,
+callbacks each time (redis/redis-py#3624): on this machine 70-95 µs of CPU per operation,
 most of a throttle check's cost (a read and a write per API request, ADR 0023). A
 ``redis.Redis`` holds no connection of its own (each command borrows one from the pool,
 which redis-py resets after a fork), so one per pool serves every thread and operation.

@@ -225,10 +225,11 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     )
 
 
+NOT_FOUND = {"code": "not-found", "title": "Not found."}  # with a detail of its own
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return problem_response(
-        request, 404, code="not-found", title="Not found.", detail="No such resource."
-    )
+    return problem_response(request, 404, **NOT_FOUND, detail="No such resource.")
 
 
 # The problem of an unhandled exception, wherever it is answered.

@@ -43,7 +43,13 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import ValidationError
 
-from app.kernel.http.problems import PROBLEM_CONTENT_TYPE, SERVER_ERROR, problem, problem_response
+from app.kernel.http.problems import (
+    NOT_FOUND,
+    PROBLEM_CONTENT_TYPE,
+    SERVER_ERROR,
+    problem,
+    problem_response,
+)
 from app.kernel.modules import submodule
 from app.kernel.observability.metrics import UNMATCHED_ROUTE
 from app.kernel.observability.middleware import record_request, request_id_of
@@ -60,7 +66,6 @@ PREFIX = "/internal/api/"
 ROUTE = "internal/api/<str:module>/<str:function>/"  # its metrics' and its span's route
 _PATH = re.compile(r"/internal/api/(?P<module>\w+)/(?P<function>\w+)/", re.ASCII)
 JSON = "application/json"
-NOT_FOUND = {"code": "not-found", "title": "Not found."}
 
 
 def internal_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
