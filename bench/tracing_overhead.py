@@ -17,9 +17,11 @@ of its own, in three modes, interleaved:
 - ``unexported``: the production default, the SDK recording spans for the ids on log lines
   and across processes with no exporter (``OTEL_TRACES_EXPORTER=none``: no psycopg spans);
 - ``traced``: the SDK with the always-on sampler, every span exported over OTLP/HTTP
-  (batch processor, protobuf) to a receiver in this process that reads and drops them;
-- ``traced-no-sql``: the same without the psycopg instrumentation
-  (``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=psycopg``: no span per SQL statement).
+  (batch processor, protobuf) to a receiver in this process that reads and drops them, as
+  configured by default when exporting: module-entry spans count their statements, only a
+  statement slower than ``SEAMS_TRACE_SLOW_STATEMENT_MS`` (100) gets a span;
+- ``traced-every-statement``: the same with ``SEAMS_TRACE_SLOW_STATEMENT_MS=0``: the psycopg
+  instrumentation's span for every SQL statement (most of a checkout's spans).
 
 The modes run in a different order each round (the order reversed every other round), so
 drift in the machine's load falls on each of them alike. Reported per mode and round:
@@ -35,11 +37,11 @@ measures the same on ``make up`` instead (production profile: gunicorn, Celery, 
 PostgreSQL and Redis, every process traced), through ``make bench-checkout``'s harness
 (``bench/checkout/run.py``, its environment variables apply; defaults here
 ``BENCH_CONCURRENCY=4,8``, ``BENCH_SECONDS=12``, no profile): ``up`` with
-``OTEL_SDK_DISABLED=true`` and ``up`` exporting every span (``always_on``) over OTLP/HTTP to
-a receiver in a process of its own that reads and drops them, alternated ``--rounds``
-times. Reported per system: the peak checkouts confirmed per second and the CPU every
-process of the topology took per checkout, and for each pair the traced one against the
-one before it.
+``OTEL_SDK_DISABLED=true``, ``up`` exporting every span (``always_on``) over OTLP/HTTP to
+a receiver in a process of its own that reads and drops them, and the same with a span per
+statement (``SEAMS_TRACE_SLOW_STATEMENT_MS=0``), one after the other ``--rounds`` times.
+Reported per system: the peak checkouts confirmed per second and the CPU every process of
+the topology took per checkout, and per round each traced system against the untraced one.
 """
 
 from __future__ import annotations
@@ -61,8 +63,8 @@ import psycopg
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 ROOT = Path(__file__).resolve().parent.parent
-MODES = ("bare", "metrics", "unexported", "traced", "traced-no-sql")
-TRACED = {"unexported", "traced", "traced-no-sql"}  # the SDK installed
+MODES = ("bare", "metrics", "unexported", "traced", "traced-every-statement")
+TRACED = {"unexported", "traced", "traced-every-statement"}  # the SDK installed
 CHECKOUT_SPAN = "POST api/v1/orders/"
 
 ROUND = r"""
@@ -227,7 +229,7 @@ def one_round(mode: str, databases: Databases, checkouts: int, endpoint: str) ->
         "THROTTLE_USER": "100000/min",
         "LOG_LEVEL": "WARNING",
         "OTEL_SDK_DISABLED": "false" if mode in TRACED else "true",
-        "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "psycopg" if mode == "traced-no-sql" else "",
+        "SEAMS_TRACE_SLOW_STATEMENT_MS": "0" if mode == "traced-every-statement" else "",
         "OTEL_TRACES_EXPORTER": "none" if mode == "unexported" else "otlp",
         "OTEL_TRACES_SAMPLER": "always_on",
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": endpoint,
@@ -260,22 +262,34 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+# the systems of one topology round, in order: (kind, what ``--system`` adds to ``up``)
+TOPOLOGY = (
+    ("off", "OTEL_SDK_DISABLED=true"),
+    ("traced", ""),  # the default when exporting: statements counted, slow ones spanned
+    ("traced-every-statement", "SEAMS_TRACE_SLOW_STATEMENT_MS=0"),
+)
+
+
 def topology(rounds: int) -> None:
-    """``make up`` untraced and traced, alternated, through the checkout harness."""
+    """``make up`` untraced and traced (twice: by default, every statement), alternated,
+    through the checkout harness."""
     port = _free_port()
     # the receiver in a process of its own: the harness's load client is not slowed by it
     receiver = subprocess.Popen([sys.executable, __file__, "--discard", str(port)])
-    off = "up:OTEL_SDK_DISABLED=true"
-    on = (
-        "up:OTEL_TRACES_EXPORTER=otlp,OTEL_TRACES_SAMPLER=always_on,"
+    exporting = (
+        "OTEL_TRACES_EXPORTER=otlp,OTEL_TRACES_SAMPLER=always_on,"
         f"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:{port}/v1/traces"
     )
+    specs = [
+        "up:" + (extra if kind == "off" else ",".join(filter(None, (exporting, extra))))
+        for kind, extra in TOPOLOGY
+    ]
     env = {"BENCH_CONCURRENCY": "4,8", "BENCH_SECONDS": "12", "BENCH_PROFILE": "0", **os.environ}
     label = "tracing-topology"
     try:
         subprocess.run(
             [sys.executable, str(ROOT / "bench/checkout/run.py"), "--label", label,
-             *(arg for _ in range(rounds) for spec in (off, on) for arg in ("--system", spec))],
+             *(arg for _ in range(rounds) for spec in specs for arg in ("--system", spec))],
             cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
     finally:
@@ -284,13 +298,16 @@ def topology(rounds: int) -> None:
 
 
 def summarize(label: str, rounds: int) -> None:
-    """Per system and per pair (untraced, then traced), from the harness's saved results."""
+    """Per system, and per round each traced system against the untraced one before it,
+    from the harness's saved results."""
     sys.path.insert(0, str(ROOT))
     from bench.checkout.report import peak
 
     results = ROOT / "bench" / "checkout" / "results"
+    per_round = len(TOPOLOGY)
     runs = [
-        json.loads((results / f"{label}-{n}-up.json").read_text()) for n in range(1, 2 * rounds + 1)
+        json.loads((results / f"{label}-{n}-up.json").read_text())
+        for n in range(1, per_round * rounds + 1)
     ]
 
     def cpu(run: dict) -> list[float]:
@@ -298,18 +315,20 @@ def summarize(label: str, rounds: int) -> None:
 
     print("system: peak checkouts confirmed/s; CPU ms per checkout, all processes, per concurrency")
     for n, run in enumerate(runs):
-        kind = "traced" if n % 2 else "off"
+        kind = TOPOLOGY[n % per_round][0]
         print(
-            f"  {kind:6}  {peak(run, 'checkout'):5.1f}/s  {', '.join(f'{c:.1f}' for c in cpu(run))}"
+            f"  {kind:22}  {peak(run, 'checkout'):5.1f}/s  "
+            f"{', '.join(f'{c:.1f}' for c in cpu(run))}"
         )
-    for pair in range(rounds):
-        plain, traced = runs[2 * pair], runs[2 * pair + 1]
-        rate = peak(traced, "checkout") / peak(plain, "checkout")
-        spent = statistics.mean(cpu(traced)) / statistics.mean(cpu(plain))
-        print(
-            f"round {pair + 1}, traced / off: checkouts per second {rate:.2f}x "
-            f"(cost {1 - rate:+.1%}), CPU per checkout {spent:.2f}x"
-        )
+    for index in range(rounds):
+        plain, *traced = runs[per_round * index : per_round * (index + 1)]
+        for (kind, _), run in zip(TOPOLOGY[1:], traced, strict=True):
+            rate = peak(run, "checkout") / peak(plain, "checkout")
+            spent = statistics.mean(cpu(run)) / statistics.mean(cpu(plain))
+            print(
+                f"round {index + 1}, {kind} / off: checkouts per second {rate:.2f}x "
+                f"(cost {1 - rate:+.1%}), CPU per checkout {spent:.2f}x"
+            )
 
 
 def main() -> None:
@@ -349,7 +368,7 @@ def main() -> None:
             ratios = [r[clock] / b[clock] for r, b in zip(rates[mode], rates["bare"], strict=True)]
             ratio = statistics.median(ratios)
             print(
-                f"  {mode:13} median {statistics.median(runs):6.1f}/s  ratio to bare (same round)"
+                f"  {mode:22} median {statistics.median(runs):6.1f}/s  ratio to bare (same round)"
                 f" median {ratio:.3f} [{min(ratios):.3f}-{max(ratios):.3f}]  cost {1 - ratio:+.1%}"
                 f"  ({', '.join(f'{r:.1f}' for r in runs)})"
             )

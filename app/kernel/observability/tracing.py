@@ -7,10 +7,12 @@ messages), and module-entry spans (ADR 0015).
   :func:`module_span` is a ``nullcontext`` (tracing off, next to no cost).
 - ``OTEL_TRACES_EXPORTER`` (default ``none``; comma-separated ``otlp``, ``console``,
   ``none``): the SDK records spans (ids propagate and reach the logs) and exports them
-  through a batch processor per exporter. With ``none`` the psycopg instrumentation is not
-  installed: a statement's span is a leaf, never current while a line is logged and never
-  propagated, so with nothing exporting it nobody can see it, and it was most of what
-  tracing cost a checkout (docs/benchmarks.md "Tracing"). The OTLP exporter reads its own
+  through a batch processor per exporter. SQL statements get no span of their own unless
+  slow (``SEAMS_TRACE_SLOW_STATEMENT_MS``, :mod:`.statements`): each module-entry span
+  counts its statements and their time instead; with ``none``, not even that (a
+  statement's span is a leaf, never current while a line is logged and never propagated:
+  with nothing exporting nobody can see it). A span per statement was most of what tracing
+  cost a checkout (docs/benchmarks.md "Tracing"). The OTLP exporter reads its own
   ``OTEL_EXPORTER_OTLP_*`` variables; ``OTEL_TRACES_SAMPLER`` / ``OTEL_TRACES_SAMPLER_ARG``
   choose the sampler (default ``parentbased_always_on``); ``OTEL_SERVICE_NAME`` names the
   service (default ``seams``, or ``seams-<SEAMS_SERVICE>``);
@@ -40,6 +42,8 @@ from opentelemetry.semconv.attributes.http_attributes import (
 from opentelemetry.semconv.attributes.url_attributes import URL_PATH
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from app.kernel.observability import statements
 
 # Attribute names of module-entry spans (after Spring Modulith's module.identifier and
 # module.invocation-type).
@@ -88,9 +92,10 @@ def disabled_instrumentations() -> set[str]:
 
 def left_out_instrumentations() -> set[str]:
     """The instrumentations not installed: :func:`disabled_instrumentations`, and psycopg
-    while no exporter is configured (its statement spans could only be exported)."""
+    unless spans are exported with every statement asked for (``statements``: its spans
+    could only be exported, and slow statements get theirs for less)."""
     left_out = disabled_instrumentations()
-    if not exporter_names():
+    if not exporter_names() or not statements.every_statement():
         left_out.add("psycopg")
     return left_out
 
@@ -128,6 +133,8 @@ def configure_tracing(*, service: str = "") -> bool:
             provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
     trace.set_tracer_provider(provider)
     _sdk_tracer = provider.get_tracer("seams")
+    if exporter_names():
+        statements.install(_sdk_tracer, slow_ms=statements.slow_statement_ms())
     instrumentations = {
         "django": django_tracing.instrument,
         "celery": CeleryInstrumentor().instrument,
@@ -223,7 +230,7 @@ class CurrentSpan:
     class, not the SDK's three nested generator context managers through the proxy tracer:
     it runs for every api call, handler, task and internal call."""
 
-    __slots__ = ("span", "token")
+    __slots__ = ("span", "tally", "token")
 
     def __init__(
         self,
@@ -237,6 +244,7 @@ class CurrentSpan:
 
     def __enter__(self) -> Span:
         self.token = otel_context.attach(trace.set_span_in_context(self.span))
+        self.tally = statements.begin() if statements.counting() else None
         return self.span
 
     def __exit__(
@@ -246,6 +254,8 @@ class CurrentSpan:
         traceback: TracebackType | None,
     ) -> None:
         otel_context.detach(self.token)
+        if self.tally is not None and (tallied := statements.end(self.tally)):
+            self.span.set_attributes(tallied)
         if isinstance(error, Exception):  # not GeneratorExit, KeyboardInterrupt...
             self.span.record_exception(error)
             self.span.set_status(Status(StatusCode.ERROR, f"{kind.__name__}: {error}"))

@@ -1,7 +1,8 @@
-"""Tracing is configured by the standard variables alone: in a fresh process,
-``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` leaves the instrumentations it names out (here
-psycopg: no span per SQL statement) and keeps the others; with no exporter psycopg's
-statement spans are left out too (nothing could see them).
+"""Tracing is configured by the standard variables (and one of ours): in a fresh process,
+``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` leaves the instrumentations it names out and keeps
+the others; psycopg's span per statement is installed only where spans are exported and
+``SEAMS_TRACE_SLOW_STATEMENT_MS=0`` asks for every statement (by default only slow ones get a
+span, and module-entry spans count the rest); with no exporter statements are not even counted.
 
 monolith_pass: it starts its own process; the topology plays no part."""
 
@@ -20,8 +21,9 @@ django.setup()
 from opentelemetry.instrumentation.celery import CeleryInstrumentor
 from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
 from app.kernel.observability import tracing
+from app.kernel.observability import statements
 print(tracing.enabled(), PsycopgInstrumentor().is_instrumented_by_opentelemetry,
-      CeleryInstrumentor().is_instrumented_by_opentelemetry)
+      CeleryInstrumentor().is_instrumented_by_opentelemetry, statements.counting())
 """
 
 
@@ -43,17 +45,20 @@ def installed(**env: str) -> list[str]:
 def test_a_disabled_instrumentation_is_left_out_and_the_others_installed():
     env = {
         "OTEL_SDK_DISABLED": "false",
-        "OTEL_TRACES_EXPORTER": "otlp",  # psycopg would be installed: it is the variable
+        "OTEL_TRACES_EXPORTER": "otlp",
+        "SEAMS_TRACE_SLOW_STATEMENT_MS": "0",  # psycopg would be installed: it is the variable
         "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "psycopg",
     }
-    tracing_on, psycopg, celery = installed(**env)
-    assert (tracing_on, psycopg, celery) == ("True", "False", "True")
+    assert installed(**env) == ["True", "False", "True", "True"]
 
 
 @pytest.mark.monolith_pass
-def test_statement_spans_are_recorded_only_where_spans_are_exported():
+def test_statements_are_spanned_each_only_when_exported_and_asked_for():
+    # (tracing on, a span per statement, celery, statements counted and slow ones spanned)
     # an OTLP exporter with no collector: nothing is sent unless a span ends
     exporting = {"OTEL_SDK_DISABLED": "false", "OTEL_TRACES_EXPORTER": "otlp"}
-    assert installed(**exporting) == ["True", "True", "True"]
+    assert installed(**exporting) == ["True", "False", "True", "True"]
+    every = {**exporting, "SEAMS_TRACE_SLOW_STATEMENT_MS": "0"}
+    assert installed(**every) == ["True", "True", "True", "True"]
     default = {"OTEL_SDK_DISABLED": "false", "OTEL_TRACES_EXPORTER": "none"}
-    assert installed(**default) == ["True", "False", "True"]  # spans, ids, no statements
+    assert installed(**default) == ["True", "False", "True", "False"]  # ids, no statements

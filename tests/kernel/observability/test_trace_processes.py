@@ -21,6 +21,7 @@ import redis
 from django.db import connection
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.kernel.observability import statements
 from modules.orders.models import Order
 from tests.app.conftest import ROOT, clean_env
 from tests.e2e.shop import fund, product
@@ -142,6 +143,16 @@ def test_one_checkout_is_one_trace_across_web_relay_and_worker(spans, receiver, 
         ("seams-relay", "relay orders.OrderPlaced"),
         ("web", "POST api/v1/orders/"),
     ]  # fmt: skip
+
+    # no span per statement: each module-entry span counts its own, only a slow one is spanned
+    exported = receiver.spans_of(trace_id)
+    (capture,) = [s for s in exported if s.name == "payments.payment_capture"]
+    tally = {a.key: a.value for a in capture.attributes}
+    assert tally[statements.STATEMENTS].int_value >= 3  # the wallet, the payment, the ledger
+    assert tally[statements.TIME_MS].double_value > 0
+    spanned = [s for s in exported if any(a.key == statements.DB_STATEMENT for a in s.attributes)]
+    slow_ns = statements.DEFAULT_SLOW_MS * 1e6
+    assert all(s.end_time_unix_nano - s.start_time_unix_nano >= slow_ns for s in spanned)
 
     labels = {
         "module": "orders",
