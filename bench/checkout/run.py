@@ -8,7 +8,8 @@ Environment (defaults in brackets): DATABASE_URL [postgres://postgres@127.0.0.1:
 next, the cache's, are flushed), BENCH_PORT [18600] (the system's edge; +10 the baseline's),
 BENCH_CONCURRENCY [1,4,8,16], BENCH_SECONDS [15] per phase, BENCH_PROFILE [8]: py-spy
 samples every process during the checkout phase at that concurrency (0: none), BENCH_EXTRA_ENV
-(space-separated NAME=value for every process, e.g. worker settings under test).
+(space-separated NAME=value for every process, e.g. worker settings under test),
+BENCH_REVALIDATE [1]: the checkout's polls send ``If-None-Match`` (0: a whole GET each).
 
 Per concurrency c, in this order: the baseline (c clients POSTing one row each, back to
 back), ``POST /api/v1/orders/`` alone (c customers placing orders back to back; the sagas
@@ -60,6 +61,7 @@ def settings_from_environment() -> dict:
         "concurrency": [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,4,8,16").split(",")],
         "seconds": float(os.environ.get("BENCH_SECONDS", "15")),
         "profile_at": int(os.environ.get("BENCH_PROFILE", "8")),
+        "revalidate": load.REVALIDATE,
         "extra_env": dict(
             item.split("=", 1) for item in os.environ.get("BENCH_EXTRA_ENV", "").split()
         ),
@@ -295,6 +297,7 @@ async def measure(config: dict, system, baseline_server, customers, q, base: Pat
             raw = RESULTS / f"{config['label']}-profile-c{c}.txt"  # kept, not committed
             profiling = profile.start(system.pids(), raw, seconds + 2)
         opened, cpu = sessions_opened(q), cpu_seconds(system.pids(), q)
+        load.POLLS.clear()
         phase = await load.closed_loop(
             system.base_url, group, load.checkout, name="checkout", seconds=seconds
         )
@@ -305,6 +308,9 @@ async def measure(config: dict, system, baseline_server, customers, q, base: Pat
         summary = phase.summary()
         summary["cpu_ms_per_op"] = cpu_per_op(cpu, cpu_seconds(system.pids(), q), phase)
         summary["db_sessions_per_checkout"] = round(opened / max(1, len(phase.samples)), 2)
+        polls = load.POLLS  # per operation, warm-up included (as cpu_ms_per_op)
+        summary["polls_per_checkout"] = round(polls["sent"] / max(1, phase.completed), 1)
+        summary["polls_not_modified"] = round(polls["not_modified"] / max(1, polls["sent"]), 2)
         summary["server"] = server_latency(q, since)
         phases["checkout"].append(summary)
         print(json.dumps({c: [phases[k][-1] for k in phases]}), file=sys.stderr, flush=True)

@@ -23,6 +23,16 @@ def order_of_customer(*, customer_id: int, order_id: int) -> Order | None:
     return orders_of_customer(customer_id=customer_id).filter(pk=order_id).first()
 
 
+def order_version(*, customer_id: int, order_id: int) -> datetime | None:
+    """When one of the customer's orders last changed (its ``updated_at``: every change of
+    status sets it; its lines never change); ``None`` for a missing order or someone else's."""
+    return (
+        Order.objects.filter(pk=order_id, customer_id=customer_id)
+        .values_list("updated_at", flat=True)
+        .first()
+    )
+
+
 def sagas_idle(*, since: datetime, now: datetime, limit: int = 500) -> list[int]:
     """Order ids of active sagas that no step has touched since ``since`` and whose deadline
     has not passed (overdue ones are the timeout sweeper's), least recently touched first."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from datetime import datetime
+
+from django.http import HttpResponseNotModified
+from django.utils.http import parse_etags
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
@@ -67,17 +71,53 @@ class OrderListCreateView(ListAPIView):
         return Response(OrderOut(order).data, status=status.HTTP_202_ACCEPTED)
 
 
+def _etag(order_id: int, version: datetime) -> str:
+    """The entity tag of an order's representation: it changes whenever the order does."""
+    return f'W/"{order_id}-{version.timestamp():.6f}"'
+
+
+def _held(if_none_match: str, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (weak comparison, RFC 9110 13.1.2) or ``*``."""
+    held = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
+    return "*" in held or etag.removeprefix("W/") in held
+
+
 class OrderDetailView(APIView):
-    """One of the signed-in customer's orders."""
+    """One of the signed-in customer's orders, with an `ETag`: a client polling it can send
+    `If-None-Match` and get a `304` while the order has not changed (one narrow read on the
+    server instead of the order and its lines)."""
 
     @extend_schema(
-        summary="Show my order", responses={200: OrderOut, **problem_responses(401, 404)}
-    )
+        summary="Show my order",
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match", str, OpenApiParameter.HEADER,
+                description="The `ETag` of a representation you hold: `304` while it is current.",
+            ),
+            OpenApiParameter(
+                "ETag", str, OpenApiParameter.HEADER, response=[200, 304],
+                description="Changes whenever the order does (its status, above all).",
+            ),
+        ],
+        responses={
+            200: OrderOut,
+            304: OpenApiResponse(description="Not modified: the one you hold is current."),
+            **problem_responses(401, 404),
+        },
+    )  # fmt: skip
     def get(self, request, order_id: int):
-        order = selectors.order_of_customer(customer_id=customer_id(request), order_id=order_id)
+        customer = customer_id(request)
+        if "HTTP_IF_NONE_MATCH" in request.META:
+            version = selectors.order_version(customer_id=customer, order_id=order_id)
+            etag = _etag(order_id, version) if version is not None else None
+            if etag and _held(request.META["HTTP_IF_NONE_MATCH"], etag):
+                return HttpResponseNotModified(headers={"ETag": etag})
+        order = selectors.order_of_customer(customer_id=customer, order_id=order_id)
         if order is None:
             raise _not_found(order_id)
-        return Response(OrderOut(order).data)
+        response = Response(OrderOut(order).data)
+        response["ETag"] = _etag(order.pk, order.updated_at)
+        return response
 
 
 class OrderCancelView(APIView):

@@ -173,9 +173,43 @@ def test_others_orders_are_404(shop, customer):
     assert customer.get(order_url(order_id)).status_code == 200
 
 
+def test_a_poll_revalidates_with_the_etag_until_the_order_changes(shop, customer):
+    order_id = customer.post(
+        ORDERS, {"items": [{"sku": "MUG", "quantity": 1}]}, format="json"
+    ).json()["id"]
+    first = customer.get(order_url(order_id))
+    etag = first.headers["ETag"]
+    assert first.json()["status"] == "pending" and etag.startswith('W/"')
+
+    unchanged = customer.get(order_url(order_id), HTTP_IF_NONE_MATCH=etag)
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    assert unchanged.headers["ETag"] == etag
+    # a strong form of the same tag, a list, or "*" match as well (weak comparison)
+    for held in (etag.removeprefix("W/"), f'"other", {etag}', "*"):
+        assert customer.get(order_url(order_id), HTTP_IF_NONE_MATCH=held).status_code == 304
+
+    run_events()  # the saga confirms it: a new representation, a new tag
+    changed = customer.get(order_url(order_id), HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed.json()["status"] == "confirmed"
+    assert changed.headers["ETag"] != etag
+    stale = customer.get(order_url(order_id), HTTP_IF_NONE_MATCH='"garbage", W/"1-2"')
+    assert stale.status_code == 200
+
+
+def test_revalidating_someone_elses_order_is_still_404(shop, customer):
+    order_id = customer.post(
+        ORDERS, {"items": [{"sku": "MUG", "quantity": 1}]}, format="json"
+    ).json()["id"]
+    etag = customer.get(order_url(order_id)).headers["ETag"]
+    other = client_for(user_id=CUSTOMER + 1)
+    assert_problem(other.get(order_url(order_id), HTTP_IF_NONE_MATCH=etag), 404)
+    assert_problem(other.get(order_url(order_id), HTTP_IF_NONE_MATCH="*"), 404)
+
+
 @pytest.mark.parametrize("order_id", ["999999", "99999999999999999999999", "abc"])
 def test_missing_orders_are_404(customer, order_id):
     assert_problem(customer.get(order_url(order_id)), 404)
+    assert_problem(customer.get(order_url(order_id), HTTP_IF_NONE_MATCH="*"), 404)
 
 
 def test_cancel_pending_order(shop, customer):
