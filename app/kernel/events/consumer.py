@@ -110,11 +110,7 @@ def _consume(envelope: Envelope) -> Outcome:
             outcome = Outcome.DONE if new else Outcome.DUPLICATE
             if new and atomic:
                 run_handler(bound, envelope, event)
-            OutboxMessage.objects.using(using).filter(id=envelope.outbox_id).exclude(
-                status=OutboxStatus.DONE
-            ).update(status=OutboxStatus.DONE, processed_at=timezone.now())
-            if envelope.key is not None:
-                wake_successor(envelope, using)
+            mark_done(envelope, using)
         return outcome
     except Exception as exc:
         # a database blip must not lose the failure (the row would stay ``sent``)
@@ -159,19 +155,28 @@ def run_handler(bound: BoundSubscription, envelope: Envelope, event: Event) -> N
         run_observed(bound.module, bound.subscription.handler, event, bound.delivery.value)
 
 
-def wake_successor(envelope: Envelope, using: str) -> None:
-    """The next delivery of this (handler, key) waited for this one: on PostgreSQL wake the
-    relay at commit (NOTIFY only when such a row exists), instead of at its next sweep."""
+def mark_done(envelope: Envelope, using: str) -> None:
+    """Mark the delivery's outbox row done. When the delivery has a key the next delivery of
+    this (handler, key) waited for it: on PostgreSQL the same statement wakes the relay at
+    commit (NOTIFY only when such a row is pending), instead of at its next sweep."""
     connection = connections[using]
-    if connection.vendor != "postgresql":
+    if envelope.key is None or connection.vendor != "postgresql":
+        OutboxMessage.objects.using(using).filter(id=envelope.outbox_id).exclude(
+            status=OutboxStatus.DONE
+        ).update(status=OutboxStatus.DONE, processed_at=timezone.now())
         return
+    table = OutboxMessage._meta.db_table
     with connection.cursor() as cursor:
+        # a data-modifying WITH runs whether or not the query reads it; the EXISTS looks at
+        # other rows (id > this one), so the snapshot it sees is the one it needs
         cursor.execute(
-            f"SELECT pg_notify('{NOTIFY_CHANNEL}', '') WHERE EXISTS (SELECT 1 FROM "  # noqa: S608
-            f"{OutboxMessage._meta.db_table} WHERE handler = %s AND key = %s AND id > %s "
-            "AND status = 'pending')",
-            [envelope.handler, envelope.key, envelope.outbox_id],
-        )
+            f"WITH done AS (UPDATE {table} SET status = 'done', processed_at = %s "  # noqa: S608
+            "WHERE id = %s AND status <> 'done') "
+            f"SELECT pg_notify('{NOTIFY_CHANNEL}', '') WHERE EXISTS (SELECT 1 FROM {table} "
+            "WHERE handler = %s AND key = %s AND id > %s AND status = 'pending')",
+            [timezone.now(), envelope.outbox_id, envelope.handler, envelope.key,
+             envelope.outbox_id],
+        )  # fmt: skip
 
 
 def record_failure(envelope: Envelope, exc: BaseException) -> Outcome:
