@@ -22,7 +22,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -48,10 +47,10 @@ from django.conf import settings  # noqa: E402
 from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import override_settings  # noqa: E402
-from rest_framework.test import APIClient, APIRequestFactory  # noqa: E402
+from rest_framework.test import APIRequestFactory  # noqa: E402
 
 from app.kernel.http.throttles import CustomerRateThrottle  # noqa: E402
-from tests.kernel.http.auth import access_token  # noqa: E402
+from bench.in_process import cpu_per_call, pending_order  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", "500"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "6"))
@@ -61,13 +60,6 @@ BACKENDS = {
 }
 
 
-def cpu_per_call(call) -> float:
-    started = time.process_time()
-    for _ in range(N):
-        call()
-    return (time.process_time() - started) / N * 1e6
-
-
 def with_backend(path: str):
     """Settings naming ``path`` as the default cache, and a fresh connection to it."""
     cache_settings = {"default": {**settings.CACHES["default"], "BACKEND": path}}
@@ -75,20 +67,8 @@ def with_backend(path: str):
 
 
 def order_poll():
-    """A pending order of a customer, and a poll of it as that customer."""
-    from django.contrib.auth import get_user_model
-
-    from modules.catalog.models import Product
-    from modules.inventory.models import StockItem
-    from modules.orders.services import order_place
-
-    customer = get_user_model().objects.create_user("bench@example.com", "bench-password-1")
-    product = Product.objects.create(sku="BENCH-1", name="Bench", price="2.00")
-    StockItem.objects.create(sku=product.sku, on_hand=10, received=10)
-    order = order_place(customer_id=customer.pk, lines=[(product.sku, 1)])
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token(user_id=customer.pk)}")
-    path = f"/api/v1/orders/{order.pk}/"
+    """A poll of a pending order, as its customer."""
+    client, path = pending_order()
 
     def poll():
         response = client.get(path)
@@ -126,7 +106,7 @@ def main() -> None:
                     ("GET /api/v1/orders/<id>/", poll),
                 ):
                     caches["default"].clear()  # the throttle history starts short each block
-                    rows.setdefault(label, []).append(cpu_per_call(call))
+                    rows.setdefault(label, []).append(cpu_per_call(call, N))
     print(f"CPU µs per operation, median of {ROUNDS} rounds of {N} (Redis {settings.CACHE_URL})")
     print(f"{'operation':<28} {'Django':>9} {'ours':>9} {'ours/Django':>12}")
     for label in measured["django"]:

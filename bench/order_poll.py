@@ -18,7 +18,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,38 +37,11 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from rest_framework.test import APIClient  # noqa: E402
 
-from tests.kernel.http.auth import access_token  # noqa: E402
+from bench.in_process import cpu_per_call, pending_order  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", "500"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "6"))
-
-
-def pending_order() -> tuple[APIClient, str]:
-    """A customer's client and the path of one of its pending orders."""
-    from django.contrib.auth import get_user_model
-
-    from modules.catalog.models import Product
-    from modules.inventory.models import StockItem
-    from modules.orders.services import order_place
-
-    customer = get_user_model().objects.create_user(
-        f"poll-{time.time_ns()}@example.com", "bench-password-1"
-    )
-    product = Product.objects.create(sku=f"POLL-{customer.pk}", name="Poll", price="2.00")
-    StockItem.objects.create(sku=product.sku, on_hand=10, received=10)
-    order = order_place(customer_id=customer.pk, lines=[(product.sku, 1)])
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token(user_id=customer.pk)}")
-    return client, f"/api/v1/orders/{order.pk}/"
-
-
-def cpu_per_request(call) -> float:
-    started = time.process_time()
-    for _ in range(N):
-        call()
-    return (time.process_time() - started) / N * 1e6
 
 
 def main() -> None:
@@ -87,7 +59,7 @@ def main() -> None:
     measured: dict[str, list[float]] = {name: [] for name in kinds}
     for round_ in range(ROUNDS):
         for name in list(kinds)[:: -1 if round_ % 2 else 1]:
-            measured[name].append(cpu_per_request(kinds[name]))
+            measured[name].append(cpu_per_call(kinds[name], N))
     median = {name: statistics.median(runs) for name, runs in measured.items()}
     print(f"CPU µs per poll, median of {ROUNDS} rounds of {N} ({django.db.connection.vendor})")
     for name, runs in measured.items():
