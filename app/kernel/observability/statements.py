@@ -1,4 +1,4 @@
-"""Database statements in traces at a price a checkout can pay (ADR 0015, amended 2026-12-03).
+"""Database statements in traces at a price a checkout can pay (ADR 0024).
 
 A span per statement (the psycopg instrumentation) costs ~50 µs of CPU to record and ~35 µs
 to export on this project's machines, and a checkout runs ~50 statements: a fifth of its CPU

@@ -107,10 +107,9 @@ class OrderDetailView(APIView):
     )  # fmt: skip
     def get(self, request, order_id: int):
         customer = customer_id(request)
-        if "HTTP_IF_NONE_MATCH" in request.META:
+        if held := request.META.get("HTTP_IF_NONE_MATCH"):
             version = selectors.order_version(customer_id=customer, order_id=order_id)
-            etag = _etag(order_id, version) if version is not None else None
-            if etag and _held(request.META["HTTP_IF_NONE_MATCH"], etag):
+            if version is not None and _held(held, etag := _etag(order_id, version)):
                 return HttpResponseNotModified(headers={"ETag": etag})
         order = selectors.order_of_customer(customer_id=customer, order_id=order_id)
         if order is None:
