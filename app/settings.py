@@ -249,6 +249,11 @@ SEAMS_SAGA_TIMEOUT_SECONDS = env.int("SEAMS_SAGA_TIMEOUT_SECONDS", default=300)
 # the delivery driving it may be held by a worker that died. Steps are idempotent and locked,
 # so an early re-drive costs a query, never a second charge.
 SEAMS_SAGA_REDRIVE_AFTER_SECONDS = env.int("SEAMS_SAGA_REDRIVE_AFTER_SECONDS", default=20)
+# The longest ``GET /api/v1/orders/{id}/`` holds its answer for ``Prefer: wait=N`` while the
+# order is pending (ADR 0025); each held request keeps one of the web's threads.
+SEAMS_ORDER_WAIT_MAX_SECONDS = env.float("SEAMS_ORDER_WAIT_MAX_SECONDS", default=10.0)
+if SEAMS_ORDER_WAIT_MAX_SECONDS < 0:
+    raise environ.ImproperlyConfigured("SEAMS_ORDER_WAIT_MAX_SECONDS must be 0 or more")
 
 # ---------------------------------------------------------------------------
 # Events and Celery: in process without Redis, through Celery queues with it

@@ -28,6 +28,11 @@ POLL_SECONDS = 0.02  # the checkout's poll interval while the order is pending
 # it is unchanged), as an HTTP client that polls should; BENCH_REVALIDATE=0 fetches it whole
 # every time (the client before 2026-12-03).
 REVALIDATE = os.environ.get("BENCH_REVALIDATE", "1") != "0"
+# A poll asks the server to hold its answer while the order is pending (``Prefer: wait``,
+# ADR 0025) for up to BENCH_WAIT seconds, and polls again at once if it is still pending
+# then; BENCH_WAIT=0 sends no preference and polls every POLL_SECONDS (the client before
+# 2026-12-04).
+WAIT_SECONDS = int(os.environ.get("BENCH_WAIT", "10"))
 POLLS: Counter[str] = Counter()  # the checkouts' polls: "sent", and "not_modified" (304)
 
 
@@ -113,15 +118,17 @@ async def place_order(client: httpx.AsyncClient, customer: Customer) -> str:
 
 async def checkout(client: httpx.AsyncClient, customer: Customer) -> str:
     """Place an order, then poll it until it is no longer ``pending``: ``ok`` = confirmed
-    (revalidating what it holds, :data:`REVALIDATE`)."""
+    (each poll held by the server while pending, :data:`WAIT_SECONDS`, and revalidating
+    what it holds, :data:`REVALIDATE`)."""
     response = await _place(client, customer)
     if response.status_code != 202:
         return f"http_{response.status_code}"
     path = f"/api/v1/orders/{response.json()['id']}/"
-    held: dict[str, str] = {}  # If-None-Match: the ETag of the representation last seen
+    headers = {"Prefer": f"wait={WAIT_SECONDS}"} if WAIT_SECONDS else {}
     while True:
-        await asyncio.sleep(POLL_SECONDS)
-        polled = await client.get(path, headers=held)
+        if not WAIT_SECONDS:
+            await asyncio.sleep(POLL_SECONDS)
+        polled = await client.get(path, headers=headers)
         POLLS["sent"] += 1
         if polled.status_code == 304:
             POLLS["not_modified"] += 1
@@ -129,7 +136,7 @@ async def checkout(client: httpx.AsyncClient, customer: Customer) -> str:
         if polled.status_code != 200:
             return f"http_{polled.status_code}"
         if REVALIDATE and "ETag" in polled.headers:
-            held = {"If-None-Match": polled.headers["ETag"]}
+            headers["If-None-Match"] = polled.headers["ETag"]  # the representation last seen
         status = polled.json()["status"]
         if status == "confirmed":
             return "ok"

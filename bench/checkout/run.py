@@ -9,7 +9,10 @@ next, the cache's, are flushed), BENCH_PORT [18600] (the system's edge; +10 the 
 BENCH_CONCURRENCY [1,4,8,16], BENCH_SECONDS [15] per phase, BENCH_PROFILE [8]: py-spy
 samples every process during the checkout phase at that concurrency (0: none), BENCH_EXTRA_ENV
 (space-separated NAME=value for every process, e.g. worker settings under test),
-BENCH_REVALIDATE [1]: the checkout's polls send ``If-None-Match`` (0: a whole GET each).
+BENCH_REVALIDATE [1]: the checkout's polls send ``If-None-Match`` (0: a whole GET each),
+BENCH_WAIT [10]: they send ``Prefer: wait=10``, held by the server while the order is pending
+(0: none, a poll every 20 ms); a system's own ``BENCH_WAIT`` (``--system up:BENCH_WAIT=0``)
+sets it for that system alone, so both clients run in one run.
 
 Per concurrency c, in this order: the baseline (c clients POSTing one row each, back to
 back), ``POST /api/v1/orders/`` alone (c customers placing orders back to back; the sagas
@@ -48,6 +51,7 @@ STAFF = ("bench-staff@example.com", "bench-staff-password-1")
 PRICE = "1.00"
 RESULTS = ROOT / "bench" / "checkout" / "results"
 STOCK = 1_000_000
+WAIT_SECONDS = load.WAIT_SECONDS  # BENCH_WAIT, unless a system spec sets its own
 
 
 def settings_from_environment() -> dict:
@@ -338,6 +342,8 @@ def parse_system(spec: str) -> tuple[str, dict[str, str]]:
 def measure_system(spec: str, config: dict, label: str) -> dict:
     """Fresh stores, the system and the baseline started, the shop set up, every phase."""
     name, own_env = parse_system(spec)
+    # the client's setting, not the server's: not in the system's environment
+    load.WAIT_SECONDS = int(own_env.pop("BENCH_WAIT", WAIT_SECONDS))
     base = Path(tempfile.mkdtemp(prefix="seams-bench-checkout-"))
     env = {**process_env(config, base), **own_env}
     reset_stores(config)
@@ -365,7 +371,10 @@ def measure_system(spec: str, config: dict, label: str) -> dict:
         started=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)),
         minutes=round((time.time() - started) / 60, 1),
         load_average=[round(x, 2) for x in os.getloadavg()],
-        config={k: v for k, v in config.items() if k not in ("database_url", "redis_url")},
+        config={
+            **{k: v for k, v in config.items() if k not in ("database_url", "redis_url")},
+            "wait": load.WAIT_SECONDS,
+        },
         ratios=report.ratios(results),
     )
     if not any(results["violations"].values()):

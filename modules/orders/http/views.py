@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpResponseNotModified
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -13,6 +14,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from app.kernel.http import prefer
 from app.kernel.http.parsing import customer_id, validated
 from app.kernel.http.problems import Conflict
 from app.kernel.http.schema import problem_responses
@@ -40,8 +42,9 @@ class OrderListCreateView(ListAPIView):
     @extend_schema(
         summary="Place an order",
         description=(
-            "Creates the order `pending` and starts the checkout saga; poll the order until "
-            "it is `confirmed` or `cancelled`. Honours `Idempotency-Key`."
+            "Creates the order `pending` and starts the checkout saga; read the order until "
+            "it is `confirmed` or `cancelled` (with `Prefer: wait=N` the read is held while "
+            "it is `pending`). Honours `Idempotency-Key`."
         ),
         request=OrderIn,
         parameters=[
@@ -82,10 +85,24 @@ def _held(if_none_match: str, etag: str) -> bool:
     return "*" in held or etag.removeprefix("W/") in held
 
 
+def _wait(request) -> float | None:
+    """How long to hold the answer while the order is pending: the client's ``Prefer:
+    wait``, at most ``SEAMS_ORDER_WAIT_MAX_SECONDS``; ``None`` when it asked for no wait."""
+    asked = prefer.wait_seconds(request)
+    return None if asked is None else min(asked, settings.SEAMS_ORDER_WAIT_MAX_SECONDS)
+
+
+def _answered(response: HttpResponse, wait: float | None) -> HttpResponse:
+    if wait is not None:
+        response["Preference-Applied"] = f"wait={wait:g}"
+    return response
+
+
 class OrderDetailView(APIView):
     """One of the signed-in customer's orders, with an `ETag`: a client polling it can send
     `If-None-Match` and get a `304` while the order has not changed (one narrow read on the
-    server instead of the order and its lines)."""
+    server instead of the order and its lines), and `Prefer: wait=N` to have the answer held
+    while the checkout runs (ADR 0025)."""
 
     @extend_schema(
         summary="Show my order",
@@ -95,8 +112,22 @@ class OrderDetailView(APIView):
                 description="The `ETag` of a representation you hold: `304` while it is current.",
             ),
             OpenApiParameter(
+                "Prefer", str, OpenApiParameter.HEADER,
+                description=(
+                    "`wait=N` (RFC 7240): while the order is `pending`, the answer is held "
+                    "until it is decided or N seconds have passed (at most "
+                    "`SEAMS_ORDER_WAIT_MAX_SECONDS`, 10 by default), then given as without "
+                    "the header. Other preferences, or a value that is not a whole number of "
+                    "seconds, are ignored."
+                ),
+            ),
+            OpenApiParameter(
                 "ETag", str, OpenApiParameter.HEADER, response=[200, 304],
                 description="Changes whenever the order does (its status, above all).",
+            ),
+            OpenApiParameter(
+                "Preference-Applied", str, OpenApiParameter.HEADER, response=[200, 304],
+                description="`wait=N` when a wait was asked for: the longest it was held.",
             ),
         ],
         responses={
@@ -107,16 +138,22 @@ class OrderDetailView(APIView):
     )  # fmt: skip
     def get(self, request, order_id: int):
         customer = customer_id(request)
-        if held := request.META.get("HTTP_IF_NONE_MATCH"):
-            version = selectors.order_version(customer_id=customer, order_id=order_id)
-            if version is not None and _held(held, etag := _etag(order_id, version)):
-                return HttpResponseNotModified(headers={"ETag": etag})
+        held = request.META.get("HTTP_IF_NONE_MATCH")
+        wait = _wait(request)
+        if held or wait:
+            version = selectors.order_version(
+                customer_id=customer, order_id=order_id, wait=wait or 0.0
+            )
+            if version is None:
+                raise _not_found(order_id)
+            if held and _held(held, etag := _etag(order_id, version.updated_at)):
+                return _answered(HttpResponseNotModified(headers={"ETag": etag}), wait)
         order = selectors.order_of_customer(customer_id=customer, order_id=order_id)
         if order is None:
             raise _not_found(order_id)
         response = Response(OrderOut(order).data)
         response["ETag"] = _etag(order.pk, order.updated_at)
-        return response
+        return _answered(response, wait)
 
 
 class OrderCancelView(APIView):

@@ -77,6 +77,8 @@ def callers(db, settings, test_connection_kept) -> dict[str, dict[str, str]]:
     """Request headers of each caller; a product in stock, so orders can be placed."""
     rates = {"anon": "1000000/min", "user": "1000000/min", "auth": "1000000/min"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    # a generated ``Prefer: wait=N`` is honoured on a pending order, for at most this long
+    settings.SEAMS_ORDER_WAIT_MAX_SECONDS = 0.05
     users = get_user_model().objects
     customer = users.create_user("fuzz-customer@example.com", "a long fuzz passphrase")
     staff = users.create_user("fuzz-staff@example.com", "a long fuzz passphrase", is_staff=True)

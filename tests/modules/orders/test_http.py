@@ -1,11 +1,15 @@
 """HTTP API of orders: place, list, detail, cancel, and every error path."""
 
+import threading
+import time
 from decimal import Decimal
 
 import pytest
+from django.db import connections
 
 from app.kernel.events.models import OutboxMessage
 from app.kernel.topology import database_of
+from modules.orders import selectors
 from modules.orders.models import Order
 from tests.e2e.shop import balance, fund, product, run_events, stock
 from tests.kernel.http.auth import anonymous_client, assert_problem, client_for
@@ -204,6 +208,127 @@ def test_revalidating_someone_elses_order_is_still_404(shop, customer):
     other = client_for(user_id=CUSTOMER + 1)
     assert_problem(other.get(order_url(order_id), HTTP_IF_NONE_MATCH=etag), 404)
     assert_problem(other.get(order_url(order_id), HTTP_IF_NONE_MATCH="*"), 404)
+
+
+class Clock:
+    """Stands in for ``time`` in the orders selectors: sleeping moves it on at once, and may
+    do what another process would meanwhile (``meanwhile(n)`` after the n-th pause)."""
+
+    def __init__(self, meanwhile=lambda pauses: None) -> None:
+        self.now, self.pauses, self.meanwhile = 0.0, [], meanwhile
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self.now += seconds
+        self.meanwhile(len(self.pauses))
+
+
+def place_one(customer) -> int:
+    return customer.post(ORDERS, {"items": [{"sku": "MUG", "quantity": 1}]}, format="json").json()[
+        "id"
+    ]
+
+
+def test_a_wait_holds_the_answer_until_the_checkout_decides(shop, customer, monkeypatch):
+    order_id = place_one(customer)
+    clock = Clock(meanwhile=lambda pauses: pauses == 3 and run_events())
+    monkeypatch.setattr(selectors, "time", clock)
+
+    answer = customer.get(order_url(order_id), HTTP_PREFER="wait=5")
+    assert answer.status_code == 200 and answer.json()["status"] == "confirmed"
+    assert answer.headers["Preference-Applied"] == "wait=5"
+    assert len(clock.pauses) == 3  # answered at the first read after the saga confirmed it
+    assert clock.pauses == sorted(clock.pauses) and clock.pauses[0] == 0.01
+
+
+def test_a_wait_ends_at_its_deadline_and_still_revalidates(shop, customer, monkeypatch):
+    order_id = place_one(customer)
+    etag = customer.get(order_url(order_id)).headers["ETag"]
+    clock = Clock()
+    monkeypatch.setattr(selectors, "time", clock)
+
+    answer = customer.get(order_url(order_id), HTTP_PREFER="wait=3", HTTP_IF_NONE_MATCH=etag)
+    assert answer.status_code == 304 and answer.headers["ETag"] == etag
+    assert answer.headers["Preference-Applied"] == "wait=3"
+    assert sum(clock.pauses) == pytest.approx(3)  # to the deadline, not past it
+    assert max(clock.pauses) == selectors.MAX_RECHECK_SECONDS  # re-read at most every 250 ms
+    pending = customer.get(order_url(order_id), HTTP_PREFER="wait=1")
+    assert pending.status_code == 200 and pending.json()["status"] == "pending"
+
+
+def test_a_wait_is_capped_by_the_setting(shop, customer, monkeypatch, settings):
+    settings.SEAMS_ORDER_WAIT_MAX_SECONDS = 1.5
+    order_id = place_one(customer)
+    clock = Clock()
+    monkeypatch.setattr(selectors, "time", clock)
+
+    answer = customer.get(order_url(order_id), HTTP_PREFER="respond-async, wait=600")
+    assert answer.status_code == 200 and answer.headers["Preference-Applied"] == "wait=1.5"
+    assert sum(clock.pauses) == pytest.approx(1.5)
+
+
+def test_a_decided_order_or_someone_elses_is_answered_without_waiting(shop, customer, monkeypatch):
+    order_id = place_one(customer)
+    run_events()
+    clock = Clock()
+    monkeypatch.setattr(selectors, "time", clock)
+
+    assert customer.get(order_url(order_id), HTTP_PREFER="wait=5").json()["status"] == "confirmed"
+    pending_id = place_one(customer)
+    other = client_for(user_id=CUSTOMER + 1)
+    assert_problem(other.get(order_url(pending_id), HTTP_PREFER="wait=5"), 404)
+    assert_problem(customer.get(order_url(999999), HTTP_PREFER="wait=5"), 404)
+    assert clock.pauses == []
+
+
+@pytest.mark.parametrize(
+    "prefer", ["wait=abc", "wait=-1", "wait=1.5", "wait=", "wait=\u0663", "respond-async"]
+)
+def test_a_preference_that_is_no_whole_wait_is_ignored(shop, customer, monkeypatch, prefer):
+    order_id = place_one(customer)
+    clock = Clock()
+    monkeypatch.setattr(selectors, "time", clock)
+
+    answer = customer.get(order_url(order_id), HTTP_PREFER=prefer)
+    assert answer.status_code == 200 and answer.json()["status"] == "pending"
+    assert "Preference-Applied" not in answer.headers and clock.pauses == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_waiting_request_sees_the_saga_commit_from_another_connection(
+    shop, customer, monkeypatch, settings
+):
+    """Real time this once: the saga runs in another thread (its own database connection)
+    once the request has read the order pending and paused, and the request answers with
+    what that thread committed."""
+    settings.SEAMS_EVENTS_EMBEDDED_DISPATCH = "manual"  # not run at the POST's commit
+    order_id = place_one(customer)
+    paused = threading.Event()
+
+    class Clock:
+        monotonic = staticmethod(time.monotonic)
+
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            paused.set()
+            time.sleep(seconds)
+
+    def saga() -> None:
+        paused.wait(timeout=30)
+        try:
+            run_events()
+        finally:
+            connections.close_all()
+
+    monkeypatch.setattr(selectors, "time", Clock)
+    worker = threading.Thread(target=saga)
+    worker.start()
+    answer = customer.get(order_url(order_id), HTTP_PREFER="wait=30")
+    worker.join(timeout=30)
+    assert paused.is_set() and answer.json()["status"] == "confirmed"
 
 
 @pytest.mark.parametrize("order_id", ["999999", "99999999999999999999999", "abc"])
