@@ -20,8 +20,9 @@ call is ``payments_api.balance_get(customer_id=...)`` (one indexed read):
   split topologies ran before ADR 0020; keep-alive, but each request handed from gunicorn's
   poller thread to a worker thread and back);
 - bound remote to a third on gunicorn's sync worker (no threads: the default of a
-  single-service deployment), which answers ``Connection: close``, so every call opens a
-  connection; the connections closed on each service's port (``TIME_WAIT``) are printed;
+  single-service deployment before ADR 0025), which answers ``Connection: close``, so every
+  call opens a connection; the connections closed on each service's port (``TIME_WAIT``)
+  are printed;
 - for scale: the undecorated function, a no-op ``@module_api`` vs the bare no-op (the
   wrapper's own cost), and the HTTP floor: a signed POST on the same pool for a payments
   function that does not exist (the internal endpoint's own 404: no work).
@@ -65,7 +66,8 @@ def free_ports(count: int) -> list[int]:
     raise RuntimeError(f"no {count} free ports in {first}-{first + 9}")
 
 
-# granian (split topologies), gunicorn gthread (before ADR 0020), gunicorn sync (one service)
+# granian (split topologies), gunicorn gthread (before ADR 0020), gunicorn sync (one service
+# before ADR 0025)
 PORT, GTHREAD_PORT, SYNC_PORT = free_ports(3)
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{TMP / 'bench.sqlite3'}")
 os.environ.update(

@@ -25,8 +25,11 @@ ROLES = (  # role: a pattern of its process's command line
 IDLE = "idle: waiting for a request, a task or a timer"
 IDLE_LEAF = re.compile(  # the sampled frame itself: blocked waiting for work
     r"\((gunicorn/(arbiter|workers/\w+)|kombu/(asynchronous/hub|utils/eventio)|selectors|"
-    r"threading|billiard/(connection|pool)|queue|socketserver)\.py|(^|\.)(sleep|poll|select) "
+    r"threading|billiard/(connection|pool)|queue|socketserver|concurrent/futures/thread)\.py|"
+    r"(^|\.)(sleep|poll|select) "
 )
+HELD = "held: a read waiting for its order (`Prefer: wait`)"
+HELD_LEAF = re.compile(r"^order_version \(modules/orders/selectors\.py")  # between its reads
 IDLE_ANYWHERE = re.compile(r"(^|\.)notifies \(psycopg/")  # the relay waiting for a NOTIFY
 CONNECTING = re.compile(  # a frame anywhere in the stack: a connection being opened
     r"(^|\.)(connect|_connect|get_new_connection|on_connect|make_connection) \("
@@ -79,6 +82,8 @@ def role_of(command: str) -> str | None:
 def _category(frames: list[str]) -> str:
     if not frames or IDLE_LEAF.search(frames[-1]) or any(map(IDLE_ANYWHERE.search, frames)):
         return IDLE
+    if HELD_LEAF.search(frames[-1]):
+        return HELD
     if any(map(CONNECTING.search, frames)):
         return OPENING
     for frame in reversed(frames):

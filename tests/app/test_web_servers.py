@@ -74,7 +74,7 @@ SERVER_LOGGER = {"gunicorn": "gunicorn.error", "granian": "_granian"}
 
 @pytest.fixture(params=sorted(SERVER_LOGGER))
 def web(tmp_path, request):
-    """``docker/entrypoint.sh web``: two workers (gunicorn's sync ones, or granian's), JSON
+    """``docker/entrypoint.sh web``: two workers (gunicorn's threaded ones, or granian's), JSON
     logs, a stale metrics directory."""
 
     metrics_dir = tmp_path / "prometheus"

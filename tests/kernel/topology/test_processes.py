@@ -79,7 +79,7 @@ def test_web_roles_of_a_split_topology_run_granian_so_internal_calls_keep_alive(
         for p in processes.plan("monolith", port=9000, state_dir=tmp_path, environ_={})
         if p.role == "web"
     ]
-    assert "WEB_SERVER" not in web.env  # one service: nobody calls it, gunicorn's sync workers
+    assert "WEB_SERVER" not in web.env  # one service: nobody calls it, gunicorn as configured
 
 
 def test_a_service_on_the_edge_port_is_refused_naming_the_variable(tmp_path):
