@@ -36,6 +36,22 @@ def notified(customer: Customer, order_id: int, kind: str) -> dict | None:
     )
 
 
+def test_a_read_that_may_wait_sees_the_checkout_decided(shop):
+    """``Prefer: wait`` (ADR 0025): the server holds a read while the order is pending, so
+    the customer reads it once (or a few times on a slow machine) instead of polling."""
+    sku = shop.product(price="2.00", stock=1)["sku"]
+    customer = shop.customer(funds="5.00")
+    path = f"{API}/orders/{place(customer, (sku, 1))['id']}/"
+
+    def held_read() -> dict | None:
+        answer = customer.get(path, expect=200, headers={"Prefer": "wait=10"})
+        assert answer.headers.get("Preference-Applied", "").startswith("wait="), answer.headers
+        order = answer.json()
+        return None if order["status"] == "pending" else order
+
+    assert wait_for(held_read, "a held read to see the order decided")["status"] == "confirmed"
+
+
 def test_an_order_is_accepted_pending_then_confirmed_charged_and_stock_sold(shop):
     sku = shop.product(price="12.50", stock=5)["sku"]
     customer = shop.customer(funds="50.00")
