@@ -76,3 +76,20 @@ def on_starting(server):
 def child_exit(server, worker):
     """A worker exited: fold its live gauges away (counters and histograms are kept)."""
     multiprocess.mark_process_dead(worker.pid)
+
+
+# gthread drains at most 64 KiB of a request body the application left unread before it
+# reuses the connection, and otherwise closes it after a response that promised keep-alive,
+# so the client's next request on it finds the connection gone (gunicorn.http.parser's
+# _DRAIN_MAX_BYTES). A body that may be left unread (the 413 of one over
+# DATA_UPLOAD_MAX_MEMORY_SIZE, a 401 before parsing) is answered with Connection: close.
+UNDRAINABLE_BODY_BYTES = 64 * 1024
+
+
+def pre_request(worker, req):
+    """A request with a body gthread might not drain is the connection's last (above)."""
+    headers = dict(req.headers)  # names upper-cased; a duplicate length is refused earlier
+    length = headers.get("CONTENT-LENGTH", "0")
+    chunked = "TRANSFER-ENCODING" in headers
+    if chunked or not length.isdigit() or int(length) > UNDRAINABLE_BODY_BYTES:
+        req.must_close = True

@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.app.conftest import ROOT, clean_env
 
 CONFIG = ROOT / "app" / "gunicorn_conf.py"
+JSON = {"Content-Type": "application/json"}
 
 
 def free_port() -> int:
@@ -160,6 +161,43 @@ def test_every_request_is_one_json_line(web):
     healthz = [r for r in records if r["event"] == "request" and r["path"] == "/healthz/"]
     assert len(healthz) >= 2  # the readiness polls of the fixture, plus these two
     assert any(r["logger"] == SERVER_LOGGER[web.server] for r in records)
+
+
+def test_a_connection_stays_usable_after_a_small_body(web):
+    """Keep-alive: the next request rides the same connection (ADR 0025)."""
+    connection = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
+    try:
+        connection.request("POST", "/api/v1/orders/", body=b"{}", headers=JSON)
+        refused = connection.getresponse()
+        refused.read()
+        sock = connection.sock
+        connection.request("GET", "/healthz/")
+        assert (refused.status, connection.getresponse().status) == (401, 200)
+        assert connection.sock is sock and refused.getheader("Connection", "") != "close"
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("web", ["gunicorn"], indirect=True)
+def test_a_large_body_left_unread_does_not_break_the_next_request(web):
+    """gunicorn cannot drain a large body the application refused unread (here a 401 before
+    parsing, or a 413): the answer says ``Connection: close`` (``pre_request`` in the config),
+    so the client's next request goes on a new connection instead of one closed under it.
+    gunicorn only: it is the public web's server; granian serves calls between services,
+    whose bodies are small (it too closes such a connection unannounced)."""
+    connection = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
+    try:
+        for _ in range(2):
+            connection.request("POST", "/api/v1/orders/", body=b" " * 3_000_000, headers=JSON)
+            refused = connection.getresponse()
+            refused.read()
+            assert refused.status == 401
+            connection.request("GET", "/healthz/")  # reconnects if the answer said close
+            answer = connection.getresponse()
+            answer.read()
+            assert answer.status == 200
+    finally:
+        connection.close()
 
 
 def test_sigterm_stops_every_worker_and_exits_cleanly(web):
