@@ -79,10 +79,10 @@ def _etag(order_id: int, version: datetime) -> str:
     return f'W/"{order_id}-{version.timestamp():.6f}"'
 
 
-def _held(if_none_match: str, etag: str) -> bool:
+def _matches(if_none_match: str, etag: str) -> bool:
     """Whether ``If-None-Match`` names ``etag`` (weak comparison, RFC 9110 13.1.2) or ``*``."""
-    held = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
-    return "*" in held or etag.removeprefix("W/") in held
+    named = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
+    return "*" in named or etag.removeprefix("W/") in named
 
 
 def _wait(request) -> float | None:
@@ -138,15 +138,16 @@ class OrderDetailView(APIView):
     )  # fmt: skip
     def get(self, request, order_id: int):
         customer = customer_id(request)
-        held = request.META.get("HTTP_IF_NONE_MATCH")
+        if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
         wait = _wait(request)
-        if held or wait:
+        if if_none_match or wait:
             version = selectors.order_version(
                 customer_id=customer, order_id=order_id, wait=wait or 0.0
             )
             if version is None:
                 raise _not_found(order_id)
-            if held and _held(held, etag := _etag(order_id, version.updated_at)):
+            etag = _etag(order_id, version.updated_at)
+            if if_none_match and _matches(if_none_match, etag):
                 return _answered(HttpResponseNotModified(headers={"ETag": etag}), wait)
         order = selectors.order_of_customer(customer_id=customer, order_id=order_id)
         if order is None:
