@@ -69,12 +69,9 @@ def rows_for(deferred: Deferred) -> list[OutboxMessage]:
 def insert(rows: Sequence[OutboxMessage], using: str, *, ignore_conflicts: bool = False) -> None:
     """Insert ``rows`` in one multi-row INSERT (ids set on them, unless
     ``ignore_conflicts``: rows already there are skipped, ids stay unset). On PostgreSQL
-    also ``NOTIFY`` the relays (transactional: delivered on commit)."""
+    the table's trigger also notifies the relays on ``NOTIFY_CHANNEL`` (transactional:
+    delivered on commit; migration 0003, ADR 0026)."""
     OutboxMessage.objects.using(using).bulk_create(rows, ignore_conflicts=ignore_conflicts)
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
 
 
 def write(deferred: Deferred, *, using: str) -> list[OutboxMessage]:

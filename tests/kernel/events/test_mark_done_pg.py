@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -14,7 +13,6 @@ from django.utils import timezone
 
 from app.kernel.events.consumer import mark_done
 from app.kernel.events.models import OutboxMessage, OutboxStatus
-from app.kernel.events.outbox import NOTIFY_CHANNEL
 from app.kernel.events.store import Envelope
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -39,21 +37,6 @@ def envelope(message: OutboxMessage) -> Envelope:
     )  # fmt: skip
 
 
-@pytest.fixture
-def listener():
-    """A connection LISTENing on the relay's channel; ``woken()`` says whether a NOTIFY came."""
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"], autocommit=True
-    ) as conn:
-        conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-
-        def woken() -> bool:
-            return any(True for _ in conn.notifies(timeout=0.5, stop_after=1))
-
-        yield woken
-
-
 def done(message: OutboxMessage) -> int:
     """Mark ``message`` done in a committed transaction; the statements it took (besides the
     transaction's own BEGIN and COMMIT)."""
@@ -66,21 +49,26 @@ def done(message: OutboxMessage) -> int:
 
 def test_a_pending_successor_is_woken_in_the_same_statement(listener):
     first, _second = row("order-7"), row("order-7", status=OutboxStatus.PENDING)
+    listener.forget()  # the inserts' own wake-ups
     assert done(first) == 1
-    assert listener()
+    assert listener.woken()
 
 
 def test_no_wake_without_a_pending_successor(listener):
     other_key = row("order-8", status=OutboxStatus.PENDING)
     assert other_key.key == "order-8"
-    assert done(row("order-7")) == 1
-    assert not listener()
+    message = row("order-7")
+    listener.forget()
+    assert done(message) == 1
+    assert not listener.woken()
 
 
 def test_a_keyless_delivery_is_marked_done_and_wakes_nobody(listener):
     row(None, status=OutboxStatus.PENDING)  # keyless rows never wait on each other
-    assert done(row(None)) == 1
-    assert not listener()
+    message = row(None)
+    listener.forget()
+    assert done(message) == 1
+    assert not listener.woken()
 
 
 def test_a_row_already_done_stays_as_it_was(listener):
