@@ -119,7 +119,9 @@ def order_place(*, customer_id: int, lines: Iterable[tuple[str, int]]) -> Order:
     """Create the order ``pending`` with its lines and saga, and publish ``OrderPlaced``.
 
     One transaction: the order, its lines (with prices captured now), the saga state, the
-    first step-log line and the event are written together or not at all.
+    first step-log line and the event are written together or not at all. Inside a caller's
+    transaction (an ``Idempotency-Key``'s) it takes no savepoint: nothing here raises for
+    the caller to catch and go on. The order comes back with its lines, as written.
     """
     wanted = order_lines_normalise(lines)
     priced = catalog_api.price_skus(skus=list(wanted))
@@ -135,7 +137,7 @@ def order_place(*, customer_id: int, lines: Iterable[tuple[str, int]]) -> Order:
     currency = settings.SEAMS_CURRENCY
     prices = {sku: money(priced[sku].price) for sku in wanted}
     totals = {sku: line_total(unit_price=prices[sku], quantity=n) for sku, n in wanted.items()}
-    with atomic_on(Order):
+    with atomic_on(Order, savepoint=False):
         order = Order.objects.create(
             customer_id=customer_id,
             status=Order.Status.PENDING,
@@ -170,4 +172,5 @@ def order_place(*, customer_id: int, lines: Iterable[tuple[str, int]]) -> Order:
                 currency=currency,
             )
         )
+    order._prefetched_objects_cache = {"lines": rows}  # order.lines.all() reads no more
     return order
