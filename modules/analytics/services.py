@@ -30,28 +30,27 @@ def _record(
     """Count the order once: insert its fact, with ``stamp`` (``confirmed_at`` or
     ``cancelled_at``) set to ``at``, and its lines; on a known fact only set the stamp where
     it is not set yet (a redelivery keeps the first)."""
-    known = OrderFact.objects.filter(order_id=order_id)
-    if not known.exists():
-        by_sku: dict[str, list] = defaultdict(lambda: [0, Decimal("0.00")])
-        for sku, quantity, unit_price in lines:
-            by_sku[sku][0] += quantity
-            by_sku[sku][1] += unit_price * quantity
-        with atomic_on(OrderFact, savepoint=False):  # the fact and its lines, or neither
-            fact = create_unless_taken(
-                OrderFact,
-                order_id=order_id,
-                customer_id=customer_id,
-                total=total,
-                currency=currency,
-                **{stamp: at},
+    by_sku: dict[str, list] = defaultdict(lambda: [0, Decimal("0.00")])
+    for sku, quantity, unit_price in lines:
+        by_sku[sku][0] += quantity
+        by_sku[sku][1] += unit_price * quantity
+    with atomic_on(OrderFact, savepoint=False):  # the fact and its lines, or neither
+        fact = create_unless_taken(
+            OrderFact,
+            order_id=order_id,
+            customer_id=customer_id,
+            total=total,
+            currency=currency,
+            **{stamp: at},
+        )
+        if fact is not None:
+            LineFact.objects.bulk_create(
+                LineFact(order=fact, sku=sku, quantity=qty, revenue=revenue)
+                for sku, (qty, revenue) in sorted(by_sku.items())
             )
-            if fact is not None:  # else a concurrent delivery recorded it first
-                LineFact.objects.bulk_create(
-                    LineFact(order=fact, sku=sku, quantity=qty, revenue=revenue)
-                    for sku, (qty, revenue) in sorted(by_sku.items())
-                )
-                return
-    known.filter(**{f"{stamp}__isnull": True}).update(**{stamp: at})
+            return
+    # known already (a redelivery, the other event of the pair, or a concurrent delivery)
+    OrderFact.objects.filter(order_id=order_id, **{f"{stamp}__isnull": True}).update(**{stamp: at})
 
 
 def sale_record(

@@ -55,39 +55,37 @@ def _reservation_locked(order_id: int) -> Reservation | None:
 
 
 def stock_reserve(*, order_id: int, lines: Iterable[tuple[str, int]]) -> Reservation:
-    """Reserve every line for ``order_id`` or none of them; once per order."""
+    """Reserve every line for ``order_id`` or none of them; once per order.
+
+    The stock rows are locked and the outcome inserted first; only when the order has a
+    reservation already (a repeated call, a concurrent one, a release's tombstone) is that
+    one read, unlocked, and returned as it was last committed, with no stock moved."""
     wanted = merge_lines(lines)
     if not wanted:
         raise InventoryError("a reservation needs at least one line")
+    line_dicts = [{"sku": sku, "quantity": qty} for sku, qty in wanted.items()]
     while True:
         with atomic_on(StockItem):
-            existing = _reservation_locked(order_id)
-            if existing is not None:
-                return existing
             items = _locked_items(wanted)
             short = [
                 sku
                 for sku, quantity in wanted.items()
                 if sku not in items or items[sku].available < quantity
             ]
-            line_dicts = [{"sku": sku, "quantity": qty} for sku, qty in wanted.items()]
-            if short:
-                reservation = create_unless_taken(
-                    Reservation,
-                    order_id=order_id,
-                    status=Reservation.Status.FAILED,
-                    lines=line_dicts,
-                    unavailable_skus=short,
-                )
-                if reservation is None:
-                    continue
-                publish(StockReservationFailed(order_id=order_id, unavailable_skus=tuple(short)))
-                return reservation
             reservation = create_unless_taken(
-                Reservation, order_id=order_id, status=Reservation.Status.RESERVED, lines=line_dicts
+                Reservation,
+                order_id=order_id,
+                status=Reservation.Status.FAILED if short else Reservation.Status.RESERVED,
+                lines=line_dicts,
+                unavailable_skus=short,
             )
             if reservation is None:
+                if existing := Reservation.objects.filter(order_id=order_id).first():
+                    return existing
                 continue
+            if short:
+                publish(StockReservationFailed(order_id=order_id, unavailable_skus=tuple(short)))
+                return reservation
             for sku, quantity in wanted.items():
                 items[sku].reserved += quantity
                 items[sku].save(update_fields=("reserved", "updated_at"))

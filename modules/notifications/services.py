@@ -13,12 +13,9 @@ def notification_create(
 
     Returns ``(notification, created)``.
     """
-    existing = Notification.objects.filter(order_id=order_id, kind=kind).first()
-    if existing is not None:
-        return existing, False
     notification = create_unless_taken(
         Notification, customer_id=customer_id, order_id=order_id, kind=kind, message=message
     )
-    if notification is None:  # a concurrent delivery of the same event won
+    if notification is None:  # there already: a redelivery, or a concurrent delivery won
         return Notification.objects.get(order_id=order_id, kind=kind), False
     return notification, True

@@ -81,29 +81,32 @@ def payment_capture(*, order_id: int, customer_id: int, amount: Decimal) -> Paym
     """Charge ``amount`` for ``order_id`` once: captured when the wallet covers it, else declined.
 
     A repeated call returns the recorded outcome and moves no money; a call after the order
-    was voided is declined.
+    was voided is declined. The wallet is locked and the outcome inserted first; only when
+    the order has a payment already is that one read (unlocked) and returned.
     """
     amount = money(amount)
     if amount <= 0:
         raise PaymentError("a capture must be for a positive amount")
     while True:
         with atomic_on(Wallet):
-            existing = _payment_locked(order_id)
-            if existing is not None:
+            wallet = _wallet_locked(customer_id)
+            covered = wallet.balance >= amount
+            payment = create_unless_taken(
+                Payment,
+                order_id=order_id,
+                customer_id=customer_id,
+                amount=amount,
+                status=Payment.Status.CAPTURED if covered else Payment.Status.DECLINED,
+                reason="" if covered else "insufficient_funds",
+            )
+            if payment is None:
+                existing = Payment.objects.filter(order_id=order_id).first()
+                if existing is None:
+                    continue
                 if existing.customer_id not in (None, customer_id):
                     raise PaymentError(f"order {order_id} was charged to another customer")
                 return existing
-            wallet = _wallet_locked(customer_id)
-            if wallet.balance >= amount:
-                payment = create_unless_taken(
-                    Payment,
-                    order_id=order_id,
-                    customer_id=customer_id,
-                    amount=amount,
-                    status=Payment.Status.CAPTURED,
-                )
-                if payment is None:
-                    continue
+            if covered:
                 _move(wallet, kind=LedgerEntry.Kind.CAPTURE, amount=amount, order_id=order_id)
                 publish(
                     PaymentCaptured(
@@ -113,26 +116,16 @@ def payment_capture(*, order_id: int, customer_id: int, amount: Decimal) -> Paym
                         currency=settings.SEAMS_CURRENCY,
                     )
                 )
-                return payment
-            payment = create_unless_taken(
-                Payment,
-                order_id=order_id,
-                customer_id=customer_id,
-                amount=amount,
-                status=Payment.Status.DECLINED,
-                reason="insufficient_funds",
-            )
-            if payment is None:
-                continue
-            publish(
-                PaymentDeclined(
-                    order_id=order_id,
-                    customer_id=customer_id,
-                    amount=amount,
-                    currency=settings.SEAMS_CURRENCY,
-                    reason=payment.reason,
+            else:
+                publish(
+                    PaymentDeclined(
+                        order_id=order_id,
+                        customer_id=customer_id,
+                        amount=amount,
+                        currency=settings.SEAMS_CURRENCY,
+                        reason=payment.reason,
+                    )
                 )
-            )
             return payment
 
 
