@@ -300,10 +300,12 @@ def _next(
     return _seen(order, saga, lines)
 
 
-def _decide(order_id: int, *, now: datetime | None) -> _Seen | None:
+def _decide(
+    order_id: int, *, now: datetime | None, lines: tuple[events.OrderLine, ...] | None
+) -> _Seen | None:
     """A round that only decides (the first of an advance)."""
     with _round(order_id) as locked:
-        return None if locked is None else _next(*locked, now=now)
+        return None if locked is None else _next(*locked, now=now, lines=lines)
 
 
 def _record(seen: _Seen, result: Any, *, now: datetime | None) -> _Seen | None:
@@ -321,15 +323,22 @@ def _record(seen: _Seen, result: Any, *, now: datetime | None) -> _Seen | None:
         return _next(order, saga, now=now, lines=seen.lines)
 
 
-def saga_advance(*, order_id: int, now: datetime | None = None) -> str | None:
+def saga_advance(
+    *,
+    order_id: int,
+    now: datetime | None = None,
+    lines: tuple[events.OrderLine, ...] | None = None,
+) -> str | None:
     """Run the order's saga from where it stands to its end; returns the final state.
 
     No orders transaction or lock is open while inventory or payments is called. Safe to
     call any number of times and concurrently: a finished saga is left alone, a saga past
     its deadline is timed out and compensated instead of advanced, an unfinished
     compensation is finished. A failing call raises and leaves the saga where it was.
+    ``lines``: the order's lines, where the caller has them (``OrderPlaced`` carries them);
+    else they are read.
     """
-    seen = _decide(order_id, now=now)
+    seen = _decide(order_id, now=now, lines=lines)
     while seen is not None:  # ends: every round moves the saga on, by this call or another
         step = _STEPS.get(seen.state)
         if step is None:

@@ -16,7 +16,7 @@ from modules.orders.events import OrderPlaced
 
 def saga_start(event: OrderPlaced) -> None:
     """Run the checkout saga of the placed order (idempotent: resumes or does nothing)."""
-    checkout.saga_advance(order_id=event.order_id)
+    checkout.saga_advance(order_id=event.order_id, lines=event.lines)
 
 
 SUBSCRIPTIONS = (Subscription(OrderPlaced, saga_start, Delivery.ASYNC, atomic=False),)

@@ -9,11 +9,11 @@ from django.utils import timezone
 from modules.inventory import api as inventory_api
 from modules.inventory.models import Reservation, StockItem
 from modules.orders import checkout, handlers, services
-from modules.orders.events import OrderPlaced
 from modules.orders.models import CheckoutSaga, Order
 from modules.payments import api as payments_api
 from modules.payments.models import LedgerEntry, Payment
 from tests.e2e.shop import balance, fund, product, restock, run_events, stock
+from tests.modules.orders.redelivery import order_placed
 
 pytestmark = pytest.mark.django_db
 
@@ -255,9 +255,7 @@ STEP_CALLS = {
 @pytest.mark.parametrize("crash_at", list(STEP_CALLS))
 def test_redelivery_after_a_crash_at_each_step_finishes_once(shop, crash_at):
     order = place(("MUG", 2))
-    event = OrderPlaced(
-        order_id=order.pk, customer_id=CUSTOMER, lines=(), total=order.total, currency="EUR"
-    )
+    event = order_placed(order)
     with pytest.MonkeyPatch.context() as mp:
         _crash_after(*STEP_CALLS[crash_at], mp)  # the step's effects happen, then it dies
         with pytest.raises(_Crash):
@@ -276,9 +274,7 @@ def test_redelivered_order_placed_after_confirmation_changes_nothing(shop):
     order = place(("MUG", 1))
     run_events()
     before = (balance(CUSTOMER), stock("MUG"), steps(order))
-    event = OrderPlaced(
-        order_id=order.pk, customer_id=CUSTOMER, lines=(), total=order.total, currency="EUR"
-    )
+    event = order_placed(order)
     handlers.saga_start(event)
     assert (balance(CUSTOMER), stock("MUG"), steps(order)) == before
 

@@ -18,12 +18,12 @@ from app.kernel.topology import database_of
 from modules.inventory import api as inventory_api
 from modules.inventory.models import Reservation, StockItem
 from modules.orders import checkout, handlers, services
-from modules.orders.events import OrderPlaced
 from modules.orders.models import CheckoutSaga, Order
 from modules.payments import api as payments_api
 from modules.payments.models import LedgerEntry, Payment
 from tests.e2e.shop import balance, fund, product, run_events, stock
 from tests.kernel.http.auth import client_for
+from tests.modules.orders.redelivery import order_placed
 
 pytestmark = pytest.mark.django_db
 
@@ -227,9 +227,7 @@ def raising(exc: Exception):
 
 def test_a_crash_after_the_capture_committed_resumes_without_a_second_charge(shop, monkeypatch):
     order = place()
-    event = OrderPlaced(
-        order_id=order.pk, customer_id=CUSTOMER, lines=(), total=order.total, currency="EUR"
-    )
+    event = order_placed(order)
 
     def die():
         raise _Crash("orders died before recording the capture")
@@ -351,9 +349,7 @@ def test_cancelling_again_after_a_202_retries_the_compensation_and_answers_200(
 
 def test_a_redelivery_of_order_placed_finishes_a_cancel_left_half_done(shop, monkeypatch):
     order = place()
-    event = OrderPlaced(
-        order_id=order.pk, customer_id=CUSTOMER, lines=(), total=order.total, currency="EUR"
-    )
+    event = order_placed(order)
     with monkeypatch.context() as mp:
         mp.setattr(
             inventory_api,
