@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -19,7 +18,7 @@ from rest_framework.response import Response
 
 from app.kernel.http.problems import Conflict, UnprocessableEntity
 from app.kernel.idempotency.models import IdempotencyRecord
-from app.kernel.topology import atomic_on
+from app.kernel.topology import atomic_on, create_unless_taken
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -63,19 +62,21 @@ def _replay(record: IdempotencyRecord) -> Response:
 
 
 def _claim(scope: str, key: str, digest: str, request: Request) -> IdempotencyRecord | Response:
-    """Insert the in-flight row (ours), or answer from the row someone else holds."""
+    """Insert the in-flight row (ours), or answer from the row someone else holds.
+
+    The insert is one statement, committed on its own (no transaction is open around a
+    view): concurrent requests with the key see it at once."""
     for _ in range(_INSERT_ATTEMPTS):
-        try:
-            with atomic_on(IdempotencyRecord):
-                return IdempotencyRecord.objects.create(
-                    scope=scope,
-                    key=key,
-                    fingerprint=digest,
-                    method=request.method,
-                    path=request.path[:500],
-                )
-        except IntegrityError:
-            pass
+        claimed = create_unless_taken(
+            IdempotencyRecord,
+            scope=scope,
+            key=key,
+            fingerprint=digest,
+            method=request.method,
+            path=request.path[:500],
+        )
+        if claimed is not None:
+            return claimed
         existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
         if existing is None:  # released or pruned meanwhile: try again
             continue
