@@ -156,9 +156,19 @@ DATABASES["default"].setdefault(
     "CONN_HEALTH_CHECKS", env.bool("DB_CONN_HEALTH_CHECKS", default=True)
 )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     # A database that does not answer fails /readyz/ in seconds rather than hanging it.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5)
+    _pg_options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
+    # Parameters bound by the server, and a statement a connection has run this many times
+    # prepared there: PostgreSQL parses and plans it once per connection, not per run
+    # (ADR 0026). Behind a pooler that cannot keep prepared statements (PgBouncer in
+    # transaction mode before 1.21), set DB_PREPARE_THRESHOLD=off.
+    _pg_options.setdefault("server_side_binding", env.bool("DB_SERVER_SIDE_BINDING", default=True))
+    _prepare_threshold = env.str("DB_PREPARE_THRESHOLD", default="5")
+    if not (_prepare_threshold == "off" or _prepare_threshold.isdigit()):
+        raise environ.ImproperlyConfigured("DB_PREPARE_THRESHOLD must be a whole number or off")
+    _pg_options.setdefault(
+        "prepare_threshold", None if _prepare_threshold == "off" else int(_prepare_threshold)
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes or threads on one file (make run, all-in-one): take the write lock at
