@@ -4,7 +4,8 @@ Each pass claims a batch (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any numbe
 can run), publishes it to the broker, and commits the claim only after the broker took every
 message: a crash in between republishes the batch (at-least-once; the consumers' inbox drops
 the duplicates). It is woken by PostgreSQL ``NOTIFY``, which the outbox table's trigger queues
-in the publishing transaction (delivered at its commit), and sweeps every SEAMS_EVENTS_SWEEP_SECONDS (retries coming due, missed wake-ups).
+in the publishing transaction (delivered at its commit), and sweeps every
+SEAMS_EVENTS_SWEEP_SECONDS (retries coming due, missed wake-ups).
 
 With a Redis broker a batch goes out as ONE pipelined round trip of ``LPUSH`` commands, each a
 complete Celery (protocol 2) message in kombu's Redis format; other brokers get one publish
