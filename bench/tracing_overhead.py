@@ -110,10 +110,29 @@ def checkout():
     drain()
 for _ in range(3):
     checkout()  # warm-up: caches, plans, connections
+def backend():  # this process's PostgreSQL backend: (pid, CPU seconds); None on SQLite or
+    # with the database on another machine
+    from django.db import connection
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    if not os.path.exists(stat := f"/proc/{pid}/stat"):
+        return None
+    # fields 14 and 15 of the process's stat: user and system time, in clock ticks
+    ticks = sum(int(f) for f in open(stat).read().rsplit(")", 1)[1].split()[11:13])
+    return pid, ticks / os.sysconf("SC_CLK_TCK")
+backend_before = backend()
 started, cpu = time.perf_counter(), time.process_time()
 for _ in range(n):
     checkout()
 rates = [n / (time.perf_counter() - started), n / (time.process_time() - cpu)]
+# CPU seconds per checkout of this process's PostgreSQL backend, when one connection served
+# the whole round (CONN_MAX_AGE set); else nan
+backend_after = backend()
+same = backend_before and backend_after and backend_before[0] == backend_after[0]
+rates.append((backend_after[1] - backend_before[1]) / n if same else float("nan"))
 if os.environ["BENCH_MODE"] == "traced":
     # one span's CPU cost here, as a module-entry span pays it (best of 5 batches)
     from app.kernel.observability.tracing import module_span
@@ -215,8 +234,9 @@ class Databases:
 
 
 def one_round(mode: str, databases: Databases, checkouts: int, endpoint: str) -> list[float]:
-    """Checkouts per second of wall-clock time, per second of the process's CPU time; and,
-    traced, one span's CPU seconds."""
+    """Checkouts per second of wall-clock time, per second of the process's CPU time; the
+    CPU seconds per checkout of its PostgreSQL backend (nan unless one persistent connection,
+    ``DB_CONN_MAX_AGE``, served the round); and, traced, one span's CPU seconds."""
     env = {
         **os.environ,
         "SEAMS_ROOT": str(ROOT),
@@ -374,7 +394,7 @@ def main() -> None:
             )
     # the same cost from its parts: spans a checkout records x what one span costs, against
     # the CPU a checkout takes without them (steadier than the ratios when the machine is busy)
-    per_span = statistics.median(r[2] for r in rates["traced"])
+    per_span = statistics.median(r[3] for r in rates["traced"])
     per_checkout = statistics.median(spans)
     bare_cpu = 1 / statistics.median(r[1] for r in rates["bare"])
     estimate = per_checkout * per_span / bare_cpu
