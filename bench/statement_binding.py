@@ -44,8 +44,10 @@ PARTS = ("process", "PostgreSQL backend")
 
 def spent(mode: str, databases: Databases, checkouts: int) -> tuple[float, float]:
     """CPU ms per checkout of one round's process and of its PostgreSQL backend."""
-    os.environ.update(MODES[mode], DB_CONN_MAX_AGE="60", DEBUG="false")
-    _, per_cpu_second, backend_seconds = one_round("unexported", databases, checkouts, "")[:3]
+    settings = {**MODES[mode], "DB_CONN_MAX_AGE": "60", "DEBUG": "false"}
+    _, per_cpu_second, backend_seconds = one_round(
+        "unexported", databases, checkouts, "", extra_env=settings
+    )[:3]
     return 1000 / per_cpu_second, backend_seconds * 1000
 
 

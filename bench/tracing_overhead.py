@@ -233,10 +233,17 @@ class Databases:
                     db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def one_round(mode: str, databases: Databases, checkouts: int, endpoint: str) -> list[float]:
+def one_round(
+    mode: str,
+    databases: Databases,
+    checkouts: int,
+    endpoint: str,
+    extra_env: dict[str, str] | None = None,
+) -> list[float]:
     """Checkouts per second of wall-clock time, per second of the process's CPU time; the
     CPU seconds per checkout of its PostgreSQL backend (nan unless one persistent connection,
-    ``DB_CONN_MAX_AGE``, served the round); and, traced, one span's CPU seconds."""
+    ``DB_CONN_MAX_AGE``, served the round); and, traced, one span's CPU seconds.
+    ``extra_env``: settings of the round's process on top of the mode's."""
     env = {
         **os.environ,
         "SEAMS_ROOT": str(ROOT),
@@ -253,6 +260,7 @@ def one_round(mode: str, databases: Databases, checkouts: int, endpoint: str) ->
         "OTEL_TRACES_EXPORTER": "none" if mode == "unexported" else "otlp",
         "OTEL_TRACES_SAMPLER": "always_on",
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": endpoint,
+        **(extra_env or {}),
     }
     env.pop("REDIS_URL", None)
     done = subprocess.run(
