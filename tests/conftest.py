@@ -15,6 +15,7 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 
+from app.kernel import wakeups
 from app.kernel.topology import TopologyError, processes
 
 pytest_plugins = [
@@ -118,3 +119,11 @@ def _deployable_tests_run_once(items) -> None:
 def pytest_collection_modifyitems(items):
     _every_database_for_database_tests(items)
     _deployable_tests_run_once(items)
+
+
+@pytest.fixture(autouse=True)
+def _wakeup_listeners_stopped():
+    """A held read's wake-up listener (app.kernel.wakeups) keeps a connection to the test
+    database: it ends with the test that started it, before the database is torn down."""
+    yield
+    wakeups.stop_listening()

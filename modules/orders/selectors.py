@@ -6,8 +6,10 @@ import time
 from datetime import datetime
 from typing import NamedTuple
 
+from django.db import router
 from django.db.models import QuerySet
 
+from app.kernel import wakeups
 from modules.orders.models import CheckoutSaga, Order
 
 
@@ -32,9 +34,15 @@ class OrderVersion(NamedTuple):
     updated_at: datetime  # every change of status sets it; an order's lines never change
 
 
-# While a client waits (``order_version(wait=...)``), the order is re-read after 10 ms, then
-# a quarter later each time, up to every 250 ms: a checkout decided in 60 ms costs 6 reads
-# and is seen 22 ms late (never later than the pause then current); a 10 s wait costs 52.
+# While a client waits (``order_version(wait=...)``), a decided order ends the wait at once:
+# as an order's status leaves ``pending``, a trigger on its table notifies DECIDED_CHANNEL
+# with the order's id (migration 0004), and the wait watches for it (app.kernel.wakeups,
+# ADR 0027). It re-reads every LISTENING_RECHECK_SECONDS anyway, in case a notification
+# never comes. While nothing listens (SQLite; a listener not yet or no longer connected) it
+# re-reads after 10 ms, then a quarter later each time, up to every 250 ms (ADR 0025): a
+# checkout decided in 60 ms then costs 6 reads and is seen 22 ms late.
+DECIDED_CHANNEL = "seams_order_decided"
+LISTENING_RECHECK_SECONDS = 1.0
 FIRST_RECHECK_SECONDS = 0.01
 RECHECK_GROWTH = 1.25
 MAX_RECHECK_SECONDS = 0.25
@@ -43,21 +51,29 @@ MAX_RECHECK_SECONDS = 0.25
 def order_version(*, customer_id: int, order_id: int, wait: float = 0.0) -> OrderVersion | None:
     """Where one of the customer's orders stands; ``None`` for a missing order or someone
     else's. With ``wait``, a ``pending`` order (its checkout still running) is read again
-    until it is decided or ``wait`` seconds have passed (ADR 0025)."""
+    when it is decided, or at the latest once ``wait`` seconds have passed (ADR 0025)."""
+    if wait <= 0:
+        return _version(customer_id, order_id)
     deadline = time.monotonic() + wait
     pause = FIRST_RECHECK_SECONDS
-    while True:
-        row = (
-            Order.objects.filter(pk=order_id, customer_id=customer_id)
-            .values_list("status", "updated_at")
-            .first()
-        )
-        version = OrderVersion(*row) if row else None
-        left = deadline - time.monotonic()
-        if version is None or version.status != Order.Status.PENDING or left <= 0:
-            return version
-        time.sleep(min(pause, left))
-        pause = min(pause * RECHECK_GROWTH, MAX_RECHECK_SECONDS)
+    using = router.db_for_read(Order)
+    with wakeups.watch(DECIDED_CHANNEL, str(order_id), using=using) as decided:
+        while True:
+            version = _version(customer_id, order_id)
+            left = deadline - time.monotonic()
+            if version is None or version.status != Order.Status.PENDING or left <= 0:
+                return version
+            decided.wait(min(LISTENING_RECHECK_SECONDS if decided.listening else pause, left))
+            pause = min(pause * RECHECK_GROWTH, MAX_RECHECK_SECONDS)
+
+
+def _version(customer_id: int, order_id: int) -> OrderVersion | None:
+    row = (
+        Order.objects.filter(pk=order_id, customer_id=customer_id)
+        .values_list("status", "updated_at")
+        .first()
+    )
+    return OrderVersion(*row) if row else None
 
 
 def sagas_idle(*, since: datetime, now: datetime, limit: int = 500) -> list[int]:

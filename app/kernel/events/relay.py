@@ -35,6 +35,7 @@ from app.kernel.events import conf, forwarding, outbox, store
 from app.kernel.events.celery_config import DELIVER_TASK, queue_for
 from app.kernel.events.store import Envelope
 from app.kernel.observability import metrics, tracing
+from app.kernel.wakeups import connect_listening
 
 log = structlog.get_logger("seams.events.relay")
 
@@ -240,11 +241,7 @@ class Relay:
 
 def listen(using: str) -> psycopg.Connection:
     """A dedicated autocommit connection LISTENing on the outbox channel."""
-    params = connections[using].get_connection_params()
-    params = {k: v for k, v in params.items() if k not in {"cursor_factory", "context"}}
-    conn = psycopg.connect(**params, autocommit=True)
-    conn.execute(f"LISTEN {outbox.NOTIFY_CHANNEL}")
-    return conn
+    return connect_listening(using, outbox.NOTIFY_CHANNEL)
 
 
 def wait(listener: psycopg.Connection | None, timeout: float) -> bool:

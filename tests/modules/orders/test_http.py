@@ -1,11 +1,12 @@
 """HTTP API of orders: place, list, detail, cancel, and every error path."""
 
 import threading
-import time
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
 from django.db import connections
+from django.test.utils import CaptureQueriesContext
 
 from app.kernel.events.models import OutboxMessage
 from app.kernel.ownership import acting_as
@@ -212,19 +213,40 @@ def test_revalidating_someone_elses_order_is_still_404(shop, customer):
 
 
 class Clock:
-    """Stands in for ``time`` in the orders selectors: sleeping moves it on at once, and may
-    do what another process would meanwhile (``meanwhile(n)`` after the n-th pause)."""
+    """Stands in for ``time`` in the orders selectors and for their wake-up watch: a pause
+    moves it on at once, and may do what another process would meanwhile (``meanwhile(n)``
+    after the n-th pause); ``listening`` is whether a notification could end a pause (no
+    notification comes: the pause runs out)."""
 
-    def __init__(self, meanwhile=lambda pauses: None) -> None:
+    def __init__(self, meanwhile=lambda pauses: None, listening=False) -> None:
         self.now, self.pauses, self.meanwhile = 0.0, [], meanwhile
+        self.listening = listening
 
     def monotonic(self) -> float:
         return self.now
 
-    def sleep(self, seconds: float) -> None:
+    @contextmanager
+    def watch(self, channel, key, *, using):
+        yield self
+
+    def wait(self, seconds: float) -> bool:
         self.pauses.append(seconds)
         self.now += seconds
         self.meanwhile(len(self.pauses))
+        return False
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """Installs a :class:`Clock` (its arguments given) for the held reads of a test."""
+
+    def install(**kwargs) -> Clock:
+        clock = Clock(**kwargs)
+        monkeypatch.setattr(selectors, "time", clock)
+        monkeypatch.setattr(selectors.wakeups, "watch", clock.watch)
+        return clock
+
+    return install
 
 
 def the_worker_runs_the_saga() -> None:
@@ -239,10 +261,9 @@ def place_one(customer) -> int:
     ]
 
 
-def test_a_wait_holds_the_answer_until_the_checkout_decides(shop, customer, monkeypatch):
+def test_a_wait_holds_the_answer_until_the_checkout_decides(shop, customer, held):
     order_id = place_one(customer)
-    clock = Clock(meanwhile=lambda pauses: pauses == 3 and the_worker_runs_the_saga())
-    monkeypatch.setattr(selectors, "time", clock)
+    clock = held(meanwhile=lambda pauses: pauses == 3 and the_worker_runs_the_saga())
 
     answer = customer.get(order_url(order_id), HTTP_PREFER="wait=5")
     assert answer.status_code == 200 and answer.json()["status"] == "confirmed"
@@ -251,11 +272,10 @@ def test_a_wait_holds_the_answer_until_the_checkout_decides(shop, customer, monk
     assert clock.pauses == sorted(clock.pauses) and clock.pauses[0] == 0.01
 
 
-def test_a_wait_ends_at_its_deadline_and_still_revalidates(shop, customer, monkeypatch):
+def test_a_wait_ends_at_its_deadline_and_still_revalidates(shop, customer, held):
     order_id = place_one(customer)
     etag = customer.get(order_url(order_id)).headers["ETag"]
-    clock = Clock()
-    monkeypatch.setattr(selectors, "time", clock)
+    clock = held()
 
     answer = customer.get(order_url(order_id), HTTP_PREFER="wait=3", HTTP_IF_NONE_MATCH=etag)
     assert answer.status_code == 304 and answer.headers["ETag"] == etag
@@ -266,22 +286,20 @@ def test_a_wait_ends_at_its_deadline_and_still_revalidates(shop, customer, monke
     assert pending.status_code == 200 and pending.json()["status"] == "pending"
 
 
-def test_a_wait_is_capped_by_the_setting(shop, customer, monkeypatch, settings):
+def test_a_wait_is_capped_by_the_setting(shop, customer, held, settings):
     settings.SEAMS_ORDER_WAIT_MAX_SECONDS = 1.5
     order_id = place_one(customer)
-    clock = Clock()
-    monkeypatch.setattr(selectors, "time", clock)
+    clock = held()
 
     answer = customer.get(order_url(order_id), HTTP_PREFER="respond-async, wait=600")
     assert answer.status_code == 200 and answer.headers["Preference-Applied"] == "wait=1.5"
     assert sum(clock.pauses) == pytest.approx(1.5)
 
 
-def test_a_decided_order_or_someone_elses_is_answered_without_waiting(shop, customer, monkeypatch):
+def test_a_decided_order_or_someone_elses_is_answered_without_waiting(shop, customer, held):
     order_id = place_one(customer)
     run_events()
-    clock = Clock()
-    monkeypatch.setattr(selectors, "time", clock)
+    clock = held()
 
     assert customer.get(order_url(order_id), HTTP_PREFER="wait=5").json()["status"] == "confirmed"
     pending_id = place_one(customer)
@@ -294,52 +312,97 @@ def test_a_decided_order_or_someone_elses_is_answered_without_waiting(shop, cust
 @pytest.mark.parametrize(
     "prefer", ["wait=abc", "wait=-1", "wait=1.5", "wait=", "wait=\u0663", "respond-async"]
 )
-def test_a_preference_that_is_no_whole_wait_is_ignored(shop, customer, monkeypatch, prefer):
+def test_a_preference_that_is_no_whole_wait_is_ignored(shop, customer, held, prefer):
     order_id = place_one(customer)
-    clock = Clock()
-    monkeypatch.setattr(selectors, "time", clock)
+    clock = held()
 
     answer = customer.get(order_url(order_id), HTTP_PREFER=prefer)
     assert answer.status_code == 200 and answer.json()["status"] == "pending"
     assert "Preference-Applied" not in answer.headers and clock.pauses == []
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.monolith_pass.with_args(
-    reason="threads and connections, not where modules live; the split test mode's in-process "
-    "remote calls fail in a second thread (the connection is closed under them)"
-)
-def test_a_waiting_request_sees_the_saga_commit_from_another_connection(
-    shop, customer, monkeypatch, settings
-):
-    """Real time this once: the saga runs in another thread (its own database connection)
-    once the request has read the order pending and paused, and the request answers with
-    what that thread committed."""
+def test_a_wait_with_a_listener_rereads_only_once_a_second(shop, customer, held):
+    order_id = place_one(customer)
+    clock = held(listening=True)  # a notification would end each pause; none comes
+
+    answer = customer.get(order_url(order_id), HTTP_PREFER="wait=3")
+    assert answer.status_code == 200 and answer.json()["status"] == "pending"
+    assert clock.pauses == [selectors.LISTENING_RECHECK_SECONDS] * 3
+
+
+def held_while_the_saga_commits(customer, monkeypatch, settings):
+    """Real time: the saga runs in another thread (its own database connection) once the
+    request has read the order pending and begun to wait; the answer, and the reads of the
+    order the wait made."""
     settings.SEAMS_EVENTS_EMBEDDED_DISPATCH = "manual"  # not run at the POST's commit
     order_id = place_one(customer)
-    paused = threading.Event()
+    waiting = threading.Event()
+    real_watch = selectors.wakeups.watch
 
-    class Clock:
-        monotonic = staticmethod(time.monotonic)
+    @contextmanager
+    def watch(channel, key, *, using):
+        with real_watch(channel, key, using=using) as decided:
+            real_wait = decided.wait
 
-        @staticmethod
-        def sleep(seconds: float) -> None:
-            paused.set()
-            time.sleep(seconds)
+            def wait(seconds: float) -> bool:
+                waiting.set()
+                return real_wait(seconds)
+
+            decided.wait = wait
+            yield decided
 
     def saga() -> None:
-        paused.wait(timeout=30)
+        waiting.wait(timeout=30)
         try:
             run_events()
         finally:
             connections.close_all()
 
-    monkeypatch.setattr(selectors, "time", Clock)
+    monkeypatch.setattr(selectors.wakeups, "watch", watch)
     worker = threading.Thread(target=saga)
     worker.start()
-    answer = customer.get(order_url(order_id), HTTP_PREFER="wait=30")
+    with CaptureQueriesContext(connections[database_of("orders")]) as captured:
+        answer = customer.get(order_url(order_id), HTTP_PREFER="wait=30")
     worker.join(timeout=30)
-    assert paused.is_set() and answer.json()["status"] == "confirmed"
+    assert waiting.is_set()
+    version = 'SELECT "orders_order"."status" AS "status", "orders_order"."updated_at" AS '
+    return answer, sum(q["sql"].startswith(version) for q in captured.captured_queries)
+
+
+THREADS_NOT_TOPOLOGY = (
+    "threads and connections, not where modules live; the split test mode's in-process "
+    "remote calls fail in a second thread (the connection is closed under them)"
+)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.monolith_pass.with_args(reason=THREADS_NOT_TOPOLOGY)
+def test_a_waiting_request_sees_the_saga_commit_from_another_connection(
+    shop, customer, monkeypatch, settings
+):
+    answer, _ = held_while_the_saga_commits(customer, monkeypatch, settings)
+    assert answer.json()["status"] == "confirmed"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.monolith_pass.with_args(reason=THREADS_NOT_TOPOLOGY)
+def test_on_postgresql_the_decision_wakes_the_wait_instead_of_rereads(
+    shop, customer, monkeypatch, settings
+):
+    """The order's trigger notifies as the saga confirms it: the wait reads the order twice
+    (pending, then confirmed), however long the saga took, where re-reading every 10-250 ms
+    would have read it again and again. No re-read by the clock here (a minute apart)."""
+    monkeypatch.setattr(selectors, "LISTENING_RECHECK_SECONDS", 60.0)
+    with selectors.wakeups.watch(selectors.DECIDED_CHANNEL, "0", using=database_of("orders")) as w:
+        for _ in range(100):  # the process's listener connects once, before this test's wait
+            if w.listening:
+                break
+            w.wait(0.1)
+        assert w.listening
+    answer, reads = held_while_the_saga_commits(customer, monkeypatch, settings)
+    assert answer.json()["status"] == "confirmed"
+    assert reads == 2
 
 
 @pytest.mark.parametrize("order_id", ["999999", "99999999999999999999999", "abc"])
