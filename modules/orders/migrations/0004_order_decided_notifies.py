@@ -6,37 +6,23 @@ for it (ADR 0027)."""
 
 from django.db import migrations
 
-FUNCTION = "seams_order_decided_notify"
-CHANNEL = "seams_order_decided"  # modules.orders.selectors.DECIDED_CHANNEL, as of this migration
-
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    table = schema_editor.quote_name(apps.get_model("orders", "Order")._meta.db_table)
-    schema_editor.execute(
-        f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN PERFORM pg_notify('{CHANNEL}', NEW.id::text); RETURN NULL; END $$"
-    )
-    schema_editor.execute(
-        f"CREATE TRIGGER {FUNCTION} AFTER UPDATE OF status ON {table} FOR EACH ROW "
-        f"WHEN (OLD.status = 'pending' AND NEW.status <> 'pending') "
-        f"EXECUTE FUNCTION {FUNCTION}()"
-    )
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    table = schema_editor.quote_name(apps.get_model("orders", "Order")._meta.db_table)
-    schema_editor.execute(f"DROP TRIGGER IF EXISTS {FUNCTION} ON {table}")
-    schema_editor.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
+from app.kernel.notify_trigger import notify_trigger
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("orders", "0003_saga_compensating"),
     ]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [
+        notify_trigger(
+            "orders",
+            "Order",
+            name="seams_order_decided_notify",
+            fires="AFTER UPDATE OF status",
+            for_each="ROW",
+            when="OLD.status = 'pending' AND NEW.status <> 'pending'",
+            channel="seams_order_decided",  # modules.orders.selectors.DECIDED_CHANNEL, as of this migration
+            payload="NEW.id::text",
+        )
+    ]
