@@ -29,7 +29,7 @@ IDLE_LEAF = re.compile(  # the sampled frame itself: blocked waiting for work
     r"(^|\.)(sleep|poll|select) "
 )
 HELD = "held: a read waiting for its order (`Prefer: wait`)"
-HELD_LEAF = re.compile(r"^order_version \(modules/orders/selectors\.py")  # between its reads
+HELD_FRAME = re.compile(r"^order_version \(modules/orders/selectors\.py")  # a held read
 IDLE_ANYWHERE = re.compile(r"(^|\.)notifies \(psycopg/")  # the relay waiting for a NOTIFY
 CONNECTING = re.compile(  # a frame anywhere in the stack: a connection being opened
     r"(^|\.)(connect|_connect|get_new_connection|on_connect|make_connection) \("
@@ -80,10 +80,15 @@ def role_of(command: str) -> str | None:
 
 
 def _category(frames: list[str]) -> str:
-    if not frames or IDLE_LEAF.search(frames[-1]) or any(map(IDLE_ANYWHERE.search, frames)):
+    waiting = not frames or IDLE_LEAF.search(frames[-1])
+    if (
+        frames
+        and (waiting or HELD_FRAME.search(frames[-1]))
+        and any(map(HELD_FRAME.search, frames))
+    ):
+        return HELD  # between its reads: asleep, or waiting for its wake-up (ADR 0027)
+    if waiting or any(map(IDLE_ANYWHERE.search, frames)):
         return IDLE
-    if HELD_LEAF.search(frames[-1]):
-        return HELD
     if any(map(CONNECTING.search, frames)):
         return OPENING
     for frame in reversed(frames):
