@@ -145,22 +145,22 @@ def claim(
         f"UPDATE {table} SET status = 'sent', sent_at = %s "  # noqa: S608
         f"WHERE {where} RETURNING {_RETURNING}"
     )
-    walk_id_index = connection.vendor == "postgresql" and not stale and ids is None
+    by_index = connection.vendor == "postgresql" and ids is None
     # the plan settings are local to the transaction: put back only inside an outer one
     nested = connection.in_atomic_block
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        if walk_id_index:
+        if by_index:
             # Index scans only, whatever the statistics say (docs/benchmarks.md). A burst on
             # an outbox the planner has no statistics for yet is estimated at a dozen rows:
-            # it would sort every pending row for each batch (quadratic). And a plan cached
-            # by a prepared statement (DB_PREPARE_THRESHOLD) while the outbox was nearly
-            # empty scans the whole table for every claim once it has grown: nothing
-            # replans it until the table is analysed. Walking the pending rows' id index,
-            # with the per-key check and the update by primary key, stops at ``limit``.
+            # it would sort every due row for each batch (quadratic). And a plan cached by a
+            # prepared statement (DB_PREPARE_THRESHOLD) while the outbox was nearly empty
+            # scans the whole table for every claim once it has grown: nothing replans it
+            # until the table is analysed. Walking the due rows in id order on an index, with
+            # the per-key check and the update by primary key, stops at ``limit``.
             cursor.execute(_PLAN_BY_ID_INDEX)
         cursor.execute(sql, [now, *params, limit])
         rows = cursor.fetchall()
-        if walk_id_index and nested:
+        if by_index and nested:
             cursor.execute(_PLAN_DEFAULT)
     rows.sort(key=lambda r: r[0])
     return [_row_to_envelope(r, parse=parse_payload) for r in rows]

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import redis
 from django.core.management import call_command
 from django.db import close_old_connections, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from app.kernel.events import publish, store, tasks
 from app.kernel.events.models import OutboxMessage, OutboxStatus
@@ -230,7 +232,8 @@ def _outbox_rows_walked(update_sql: str, *, hinted: bool) -> int:
     )
 
 
-def test_a_claim_never_scans_the_whole_outbox_even_where_the_planner_would(wire, settings):
+@pytest.mark.parametrize("stale", [False, True], ids=["due", "stale"])
+def test_a_claim_never_scans_the_whole_outbox_even_where_the_planner_would(wire, settings, stale):
     # A prepared claim (DB_PREPARE_THRESHOLD) keeps its plan: one made while the outbox was
     # nearly empty (a new deployment) may scan the whole table, and nothing plans it again
     # until the table is analysed, however large it grows (seen on `make up`: 2-5 ms a
@@ -241,14 +244,20 @@ def test_a_claim_never_scans_the_whole_outbox_even_where_the_planner_would(wire,
     _publish(5000)
     OutboxMessage.objects.update(status=OutboxStatus.DONE)
     _publish(1)
+    if stale:  # sent an hour ago: its message must have been lost
+        assert len(store.claim(limit=1)) == 1
+        OutboxMessage.objects.filter(status=OutboxStatus.SENT).update(
+            sent_at=timezone.now() - timedelta(hours=1)
+        )
     with CaptureQueriesContext(connection) as seen, transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL seq_page_cost = 0.001")
             cursor.execute("SET LOCAL cpu_tuple_cost = 0.00001")
-        assert len(store.claim(limit=50)) == 1
+        assert len(store.claim(limit=50, stale=stale)) == 1
         statements = [q["sql"] for q in seen.captured_queries]
         [update] = [sql for sql in statements if sql.startswith("UPDATE")]
-        scans = _outbox_scans(update)
+        assert store._PLAN_BY_ID_INDEX in statements[: statements.index(update)]
+        scans = _outbox_scans(update)  # under the same settings as the claim
         transaction.set_rollback(True)
     assert scans and "Seq Scan" not in scans, scans
 
