@@ -80,12 +80,10 @@ def role_of(command: str) -> str | None:
 
 
 def _category(frames: list[str]) -> str:
-    waiting = not frames or IDLE_LEAF.search(frames[-1])
-    if (
-        frames
-        and (waiting or HELD_FRAME.search(frames[-1]))
-        and any(map(HELD_FRAME.search, frames))
-    ):
+    if not frames:
+        return IDLE
+    waiting = IDLE_LEAF.search(frames[-1])
+    if (waiting or HELD_FRAME.search(frames[-1])) and any(map(HELD_FRAME.search, frames)):
         return HELD  # between its reads: asleep, or waiting for its wake-up (ADR 0027)
     if waiting or any(map(IDLE_ANYWHERE.search, frames)):
         return IDLE
