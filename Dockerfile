@@ -8,7 +8,8 @@ FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
 RUN python -m venv /opt/venv
 COPY requirements.lock /tmp/requirements.lock
-RUN /opt/venv/bin/pip install --require-hashes -r /tmp/requirements.lock
+RUN /opt/venv/bin/pip install --no-deps --require-hashes -r /tmp/requirements.lock \
+    && /opt/venv/bin/pip check
 
 # --- runtime: the code, the venv, a non-root user ------------------------------------------
 FROM python:3.11-slim AS runtime

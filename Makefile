@@ -11,12 +11,17 @@ PORT   ?= 8000
 # Two hash-checked locks: requirements.lock (runtime: all the image installs) and
 # requirements-dev.lock (test and lint tools, pinned to the runtime lock's versions).
 LOCKS := requirements.lock requirements-dev.lock
+# The locks are complete (uv compiles every dependency in), so pip installs exactly them
+# (--no-deps) and `pip check` proves nothing is missing: pip's own resolver would pull an
+# extra's requirement (pip-audit's `CacheControl[filecache]`) as an unpinned newer release.
+PIP_SYNC = $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
+	--require-hashes $(addprefix -r ,$(LOCKS)) && $(BIN)/python -m pip check --quiet
 
 $(BIN)/.installed: $(LOCKS)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	    { echo "make: Seams needs Python 3.11+; $(PYTHON) is $$($(PYTHON) --version 2>&1). Set PYTHON=python3.11 or newer." >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes $(addprefix -r ,$(LOCKS))
+	$(PIP_SYNC)
 	touch $@
 
 venv: $(BIN)/.installed
@@ -29,7 +34,7 @@ UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --generate-hashes --no-he
 lock: venv
 	$(UV_COMPILE) -o requirements.lock
 	$(UV_COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes $(addprefix -r ,$(LOCKS))
+	$(PIP_SYNC)
 	touch $(BIN)/.installed
 
 # The shop on embedded defaults: SQLite, no Redis, events delivered in process. Prints the

@@ -233,7 +233,8 @@ def test_make_test_runs_every_ci_check_after_the_locked_install():
     assert result.returncode == 0, result.stderr
     steps = result.stdout
     expected = [
-        "--require-hashes -r requirements.lock -r requirements-dev.lock",
+        "--no-deps --require-hashes -r requirements.lock -r requirements-dev.lock",
+        "pip check",
         "ruff check .",
         "lint-imports",
         "manage.py makemigrations --check",
