@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: venv lock run seed generate test test-split test-changed test-module test-tutorial test-tooling lint bandit audit fuzz test-slow chaos drills bench bench-checkout acceptance up up-split up-env clean
+.PHONY: venv lock run seed generate test test-split test-changed test-module test-tutorial test-tooling lint bandit audit fuzz test-slow chaos drills bench bench-checkout bench-floor acceptance up up-split up-env clean
 
 # Two hash-checked locks: requirements.lock (runtime: all the image installs) and
 # requirements-dev.lock (test and lint tools, pinned to the runtime lock's versions).
@@ -161,6 +161,12 @@ acceptance: venv
 # load, same run). ~10 minutes per system.
 bench-checkout: venv
 	$(BIN)/python bench/checkout/run.py --write-docs $(BENCH_ARGS)
+
+# What a checkout costs at the least with the brief's seams (two requests, three Celery
+# deliveries, PostgreSQL's work for its statements), in baseline requests, same run and stores
+# as bench-checkout (and REDIS_URL's database + 2 for an empty worker). ~3 minutes.
+bench-floor: venv
+	$(BIN)/python bench/checkout/floor.py
 
 # The production-like topology without Docker: gunicorn web, Celery worker, outbox relay and
 # beat from the Procfile (each through docker/entrypoint.sh), against PostgreSQL and Redis.
