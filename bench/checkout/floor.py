@@ -1,7 +1,7 @@
 """What a checkout cannot cost less than, with the brief's seams, as multiples of the baseline
 request measured in the same run (issue 13's 25 % target allows a checkout at most 4 of them).
 
-    make bench-floor      # bench/checkout/floor.py: ~3 minutes; results/floor.json
+    make bench-floor      # bench/checkout/floor.py: ~3 minutes; results/floor-c4.json
 
 However lean its handlers, a checkout is at least: the POST (a request doing all that the
 baseline's does and more), the read that sees the order confirmed (one GET), three Celery
@@ -209,7 +209,7 @@ def main() -> None:
         "rounds": rounds, "median": median,
     }, indent=2)  # fmt: skip
     print(document)
-    (run.RESULTS / "floor.json").write_text(document + "\n")
+    (run.RESULTS / f"floor-c{CONCURRENCY}.json").write_text(document + "\n")
     shutil.rmtree(base, ignore_errors=True)
 
 
