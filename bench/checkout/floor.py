@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench.checkout import load, run  # noqa: E402
-from bench.checkout.systems import SYSTEMS, baseline, spawn  # noqa: E402
+from bench.checkout.systems import SYSTEMS, baseline, one_role  # noqa: E402
 
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
@@ -66,8 +66,9 @@ def read_confirmed(orders: dict[str, str]) -> load.Operation:
 
 
 class NoopWorker:
-    """The project's worker command, with the baseline's settings (which add the no-op task),
-    on a Redis database of its own: every task it runs does nothing."""
+    """The project's worker command under honcho (as `make up` runs it), with the baseline's
+    settings (which add the no-op task), on a Redis database of its own: every task it runs
+    does nothing."""
 
     def __init__(self, env: dict[str, str], logs: Path) -> None:
         number = int(env["REDIS_URL"].rsplit("/", 1)[1]) + 2  # past run.py's broker and cache
@@ -80,9 +81,7 @@ class NoopWorker:
             "DJANGO_SETTINGS_MODULE": "bench.checkout.baseline.settings",
             "PROMETHEUS_WORKER_MULTIPROC_DIR": str(logs / "prometheus-noop"),
         }
-        self.process = spawn(
-            [str(ROOT / "docker/entrypoint.sh"), "worker"], worker_env, logs / "noop.log"
-        )
+        self.process = one_role("noop", "worker", worker_env, logs)
         self.celery = Celery(broker=self.broker_url)
         try:
             self.run(50)  # ready: its pool has started and drained a first batch
